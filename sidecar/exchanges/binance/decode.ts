@@ -1,0 +1,130 @@
+/**
+ * Typed, non-throwing reads of untrusted JSON. A reader is bound to one raw message type, so a
+ * misspelt field name is a compile error; a missing or mistyped value records the first problem
+ * (naming the field, what was expected and what arrived) and yields a placeholder, so a mapper
+ * reads every field straight through and checks `problem` once at the end.
+ *
+ * Nothing here is exchange-specific; it lives in this folder because it is only used here so far.
+ */
+
+export type JsonObject = Record<string, unknown>;
+
+/** True for a plain JSON object (not null, not an array). */
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `JSON.parse` as a value: the parsed JSON, or an Error saying why the text is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * A decimal string (or JSON number) as a finite number; undefined when it is anything else.
+ * `Number('0.35280000')` is 0.3528: the shortest representation drops trailing zeros, which is
+ * what downstream decimal counting sees. That is fine — trailing zeros are padding to the
+ * symbol's step, not extra precision, so sums rounded to the inputs' decimals stay exact.
+ */
+export function toDecimal(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string' || !DECIMAL.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A short printable form of a bad value for error messages. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Where a reader and the readers of its nested objects record their first problem. */
+interface ProblemSink {
+  problem?: string;
+}
+
+/** Reads the fields of one raw message of type `T`; see the module comment. */
+export class FieldReader<T> {
+  constructor(
+    private readonly raw: JsonObject,
+    private readonly what: string,
+    private readonly sink: ProblemSink = {},
+  ) {}
+
+  /** The first problem met so far (here or in a nested reader); undefined while all reads succeeded. */
+  get problem(): string | undefined {
+    return this.sink.problem;
+  }
+
+  /** A required decimal string or number. */
+  decimal(key: keyof T & string): number {
+    const n = toDecimal(this.raw[key]);
+    if (n === undefined) return this.fail(key, 'a decimal number', NaN);
+    return n;
+  }
+
+  /** An optional decimal; absent, null or empty string is undefined, anything else must parse. */
+  optDecimal(key: keyof T & string): number | undefined {
+    const v = this.raw[key];
+    if (v === undefined || v === null || v === '') return undefined;
+    const n = toDecimal(v);
+    if (n === undefined) return this.fail(key, 'a decimal number', undefined);
+    return n;
+  }
+
+  /** A required integer (times in ms, ids, counts). */
+  int(key: keyof T & string): number {
+    const v = this.raw[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) return this.fail(key, 'an integer', 0);
+    return v;
+  }
+
+  /** An optional integer; absent or null is undefined. */
+  optInt(key: keyof T & string): number | undefined {
+    const v = this.raw[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) return this.fail(key, 'an integer', undefined);
+    return v;
+  }
+
+  /** A required non-empty string. */
+  string(key: keyof T & string): string {
+    const v = this.raw[key];
+    if (typeof v !== 'string' || v === '') return this.fail(key, 'a non-empty string', '');
+    return v;
+  }
+
+  /** A required boolean. */
+  bool(key: keyof T & string): boolean {
+    const v = this.raw[key];
+    if (typeof v !== 'boolean') return this.fail(key, 'a boolean', false);
+    return v;
+  }
+
+  /** A required nested object, read by a reader that reports its problems through this one. */
+  object<U>(key: keyof T & string, what: string): FieldReader<U> {
+    const v = this.raw[key];
+    if (!isObject(v)) {
+      this.fail(key, 'an object', undefined);
+      return new FieldReader<U>({}, what, this.sink);
+    }
+    return new FieldReader<U>(v, what, this.sink);
+  }
+
+  private fail<P>(key: string, expected: string, placeholder: P): P {
+    this.sink.problem ??= `${this.what}: field "${key}" should be ${expected}, got ${describe(this.raw[key])}`;
+    return placeholder;
+  }
+}

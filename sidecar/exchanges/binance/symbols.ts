@@ -1,0 +1,12 @@
+/** Binance symbol spelling: base and quote joined, upper case (`BTCUSDT`), in both markets. */
+import { parseUnified } from '../symbols';
+
+/**
+ * Native spelling of a user's symbol: `BTC/USDT`, `BTC/USDT:USDT`, `btcusdt` → `BTCUSDT`.
+ * The settle part of a unified perp symbol is dropped: USDⓈ-M names a perpetual by its pair.
+ */
+export function nativeSymbol(input: string): string {
+  const parts = parseUnified(input);
+  if (parts) return `${parts.base}${parts.quote}`;
+  return input.trim().toUpperCase();
+}

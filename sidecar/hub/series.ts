@@ -1,0 +1,217 @@
+/**
+ * One kline series (one key): its ring buffer, where its bars come from (the exchange's kline
+ * stream, or trades aggregated here), and the healing that keeps it free of missing and
+ * duplicated closed bars: REST backfill at start, after every reconnect, and whenever the clock
+ * says a bar should have closed but did not arrive.
+ */
+import { KlineAggregator } from '../market/aggregate';
+import { KlineRing } from '../market/cache';
+import { alignOpen, nextOpen, type Interval } from '../market/intervals';
+import type { Kline, KlineSource, Trade } from '../market/model';
+
+/** Where REST history comes from; a series never talks to the network itself. */
+export interface HistorySource {
+  /** Closed (and possibly one forming) bars of this series' interval covering [from, to] open times. */
+  range(from: number, to: number): Promise<Kline[]>;
+  /** The most recent `limit` bars. Errors with `permanent: true` are never retried. */
+  latest(limit: number): Promise<Kline[]>;
+}
+
+export interface SeriesEvents {
+  kline(k: Kline): void;
+  gap(g: { state: 'detected' | 'filled' | 'failed'; from: number; to: number; bars: number; reason: string }): void;
+}
+
+export interface SeriesOptions {
+  key: string;
+  interval: Interval;
+  source: KlineSource;
+  capacity: number;
+  history: HistorySource;
+  events: SeriesEvents;
+  now: () => number;
+  /** How long after a bar's close its final version may still arrive before REST is asked. */
+  closeGraceMs: number;
+  /** Trade-built bars: how late a trade may arrive before its bar closes on the clock. */
+  lateTradeGraceMs: number;
+  log: (msg: string) => void;
+}
+
+interface HealRange {
+  from: number;
+  to: number;
+  reason: string;
+}
+
+export class KlineSeries {
+  readonly ring: KlineRing;
+  private readonly agg?: KlineAggregator;
+  /**
+   * Trade-built series: bars opening in [holeFrom, holeTo] lack trades (before our subscription,
+   * or across a reconnect); they are taken from REST once closed, never published from trades.
+   * holeTo is +Infinity while the connection is down.
+   */
+  private holeFrom?: number;
+  private holeTo = Infinity;
+  private readonly queue: HealRange[] = [];
+  private healing?: Promise<void>;
+  private healRetryAt = 0;
+  private healFailures = 0;
+  private connected = true;
+  lastMessageTime?: number;
+
+  constructor(private readonly o: SeriesOptions) {
+    this.ring = new KlineRing(o.capacity);
+    if (o.source === 'trades') this.agg = new KlineAggregator(o.interval, { graceMs: o.lateTradeGraceMs });
+  }
+
+  get source(): KlineSource {
+    return this.o.source;
+  }
+
+  /** Initial history. A trade-built series treats "now" like a reconnect: the bar in progress is healed later. */
+  async backfill(limit: number): Promise<void> {
+    const bars = await this.o.history.latest(limit);
+    for (const b of bars) {
+      if (b.closed) this.ring.upsert(b);
+      else if (this.o.source === 'exchange' && !this.ring.forming()) this.ring.upsert(b);
+    }
+    if (this.agg) {
+      const last = this.ring.lastClosed();
+      if (last && !this.agg.forming()) this.agg.seed(last);
+      this.holeFrom = this.nextExpectedOpen();
+      this.holeTo = alignOpen(this.o.interval, this.o.now());
+    }
+  }
+
+  /** A bar from the exchange's own kline stream. */
+  onExchangeKline(k: Kline): void {
+    this.lastMessageTime = this.o.now();
+    const last = this.ring.lastClosed();
+    const result = this.ring.upsert(k);
+    if (result === 'ignored') return;
+    this.o.events.kline(k);
+    if (k.closed && last && k.openTime > nextOpen(this.o.interval, last.openTime)) {
+      this.enqueue(nextOpen(this.o.interval, last.openTime), k.openTime - 1, 'a closed bar arrived after a hole');
+    }
+  }
+
+  /** A trade for a trade-built series; `count` = exchange trade ids the record covers. */
+  onTrade(t: Trade, count = 1): void {
+    if (!this.agg) return;
+    this.lastMessageTime = this.o.now();
+    this.apply(this.agg.add(t, count).updates);
+  }
+
+  /** Clock tick: trade-built bars close on time; missing closes are healed from REST. */
+  tick(now: number): void {
+    if (this.agg) this.apply(this.agg.tick(now));
+    this.checkClock(now);
+    this.pump();
+  }
+
+  /** The connection carrying this series went away: trade-built bars restart from the next trade. */
+  onDisconnected(): void {
+    if (!this.connected) return;
+    this.connected = false;
+    const from = this.nextExpectedOpen();
+    if (this.agg) {
+      this.agg.reset();
+      this.holeFrom = Math.min(this.holeFrom ?? from, from);
+      this.holeTo = Infinity;
+    }
+    this.o.events.gap({ state: 'detected', from, to: alignOpen(this.o.interval, this.o.now()), bars: 0, reason: 'connection lost' });
+  }
+
+  /** Subscribed again on a fresh connection: fetch what was missed. */
+  onResubscribed(): void {
+    this.connected = true;
+    const now = this.o.now();
+    if (this.agg) {
+      // The bar in progress now lacks the trades sent while we were away; REST supplies it once closed.
+      this.holeTo = alignOpen(this.o.interval, now);
+      return;
+    }
+    this.enqueue(this.nextExpectedOpen(), alignOpen(this.o.interval, now) - 1, 'reconnected');
+    this.pump();
+  }
+
+  private apply(updates: readonly Kline[]): void {
+    for (const k of updates) {
+      if (k.closed && this.inHole(k.openTime)) continue;
+      if (this.ring.upsert(k) !== 'ignored') this.o.events.kline(k);
+    }
+  }
+
+  private inHole(open: number): boolean {
+    return this.holeFrom !== undefined && open >= this.holeFrom && open <= this.holeTo;
+  }
+
+  private nextExpectedOpen(): number {
+    const last = this.ring.lastClosed();
+    return last ? nextOpen(this.o.interval, last.openTime) : alignOpen(this.o.interval, this.o.now());
+  }
+
+  /** Closed bars that the clock says must exist by now (with grace) but the ring lacks. */
+  private checkClock(now: number): void {
+    if (this.healing || this.queue.length || now < this.healRetryAt) return;
+    const lastDueOpen = alignOpen(this.o.interval, alignOpen(this.o.interval, now - this.o.closeGraceMs) - 1);
+    if (this.holeFrom !== undefined) {
+      const to = Math.min(this.holeTo, lastDueOpen);
+      if (to >= this.holeFrom) this.enqueue(this.holeFrom, to, 'trade-built bars span a reconnect');
+      return;
+    }
+    const expected = this.nextExpectedOpen();
+    if (expected <= lastDueOpen) this.enqueue(expected, lastDueOpen, 'bar close not received in time');
+  }
+
+  private enqueue(from: number, to: number, reason: string): void {
+    if (from > to) return;
+    this.queue.push({ from, to, reason });
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.healing || !this.queue.length || this.o.now() < this.healRetryAt) return;
+    const r = this.queue.shift()!;
+    this.o.events.gap({ state: 'detected', from: r.from, to: r.to, bars: 0, reason: r.reason });
+    this.healing = this.o.history
+      .range(r.from, r.to)
+      .then((bars) => {
+        const closed = bars.filter((b) => b.closed && b.openTime >= r.from && b.openTime <= r.to);
+        for (const b of closed) {
+          if (this.ring.upsert(b) !== 'ignored') this.o.events.kline(b);
+        }
+        if (this.holeFrom !== undefined && r.from <= this.holeFrom && r.to >= this.holeFrom) {
+          // Bars up to r.to are settled; the rest of the hole (if any) waits for its closes.
+          if (r.to >= this.holeTo) this.holeFrom = undefined;
+          else this.holeFrom = nextOpen(this.o.interval, r.to);
+        }
+        this.healFailures = 0;
+        this.o.events.gap({ state: 'filled', from: r.from, to: r.to, bars: closed.length, reason: r.reason });
+      })
+      .catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        if ((err as { permanent?: boolean }).permanent) {
+          // Nothing REST can ever return fills this hole (e.g. no native interval divides ours).
+          if (this.holeFrom !== undefined && r.to >= this.holeTo) this.holeFrom = undefined;
+          this.o.events.gap({ state: 'failed', from: r.from, to: r.to, bars: 0, reason: message });
+          return;
+        }
+        this.healFailures++;
+        this.healRetryAt = this.o.now() + Math.min(30_000, 1000 * 2 ** this.healFailures);
+        this.queue.unshift(r);
+        this.o.log(`${this.o.key}: REST heal of ${new Date(r.from).toISOString()}..${new Date(r.to).toISOString()} failed (${message}); will retry`);
+        this.o.events.gap({ state: 'failed', from: r.from, to: r.to, bars: 0, reason: message });
+      })
+      .finally(() => {
+        this.healing = undefined;
+        this.pump();
+      });
+  }
+
+  /** Resolves when no heal is queued or in flight (tests and shutdown). */
+  async settled(): Promise<void> {
+    while (this.healing) await this.healing;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * JSON-RPC 2.0 over NDJSON streams. The method table is independent of the transport: a
+ * `Session` binds one pair of streams (stdio, a socket connection, an in-memory PassThrough
+ * pair in tests) to the shared method table and to the hub as one client.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import { JSONRPCErrorException, JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
+import type { z } from 'zod';
+import type { Hub, HubClient } from '../hub/hub';
+import { LineReader, LineWriter } from './ndjson';
+import { OutboundQueue } from './outbound';
+import { RpcError } from './errors';
+import { ErrorCode, PROTOCOL_VERSION, methods, type MethodName } from './schema';
+
+export interface RpcContext {
+  hub: Hub;
+  version: string;
+  log: { warn(m: string): void; info(m: string): void; debug(m: string): void; error(m: string): void };
+  /** Called by the `shutdown` method after its response is written. */
+  shutdown(): void;
+  maxLineBytes?: number;
+  maxQueuedMessages?: number;
+}
+
+type Handler = (params: unknown, session: Session) => unknown;
+
+function validated<M extends MethodName>(name: M, fn: (p: z.infer<(typeof methods)[M]['params']>, s: Session) => unknown): Handler {
+  const schema = methods[name].params as z.ZodTypeAny;
+  return (params, session) => {
+    const parsed = schema.safeParse(params === null ? undefined : params);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code }));
+      const first = issues[0];
+      const message = `Invalid params for ${name}: ${first.path ? `${first.path}: ` : ''}${first.message}`;
+      throw new RpcError(ErrorCode.InvalidParams, message, { issues });
+    }
+    return fn(parsed.data as z.infer<(typeof methods)[M]['params']>, session);
+  };
+}
+
+/** Builds the shared method table. */
+export function createMethodTable(ctx: RpcContext): JSONRPCServer<Session> {
+  const server = new JSONRPCServer<Session>({ errorListener: (message, data) => ctx.log.debug(`rpc: ${message} ${String(data)}`) });
+  server.mapErrorToJSONRPCErrorResponse = (id, error: unknown) => {
+    if (error instanceof RpcError) return createJSONRPCErrorResponse(id, error.code, error.message, error.data);
+    if (error instanceof JSONRPCErrorException) return createJSONRPCErrorResponse(id, error.code, error.message, error.data);
+    ctx.log.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return createJSONRPCErrorResponse(id, ErrorCode.InternalError, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+  };
+  const table: Record<MethodName, Handler> = {
+    initialize: validated('initialize', (p, s) => {
+      if (p?.client) s.clientName = `${p.client.name}${p.client.version ? ` ${p.client.version}` : ''}`;
+      return {
+        name: 'candlewire' as const,
+        version: ctx.version,
+        protocolVersion: PROTOCOL_VERSION,
+        pid: process.pid,
+        exchanges: ctx.hub.exchangesList().map((e) => e.id),
+      };
+    }),
+    'exchanges.list': validated('exchanges.list', () => ctx.hub.exchangesList()),
+    'instruments.list': validated('instruments.list', (p) => ctx.hub.instruments(p.exchange, p.market, p.query, p.limit)),
+    subscribe: validated('subscribe', (p, s) => ctx.hub.subscribe(s, p)),
+    unsubscribe: validated('unsubscribe', (p, s) => {
+      ctx.hub.unsubscribe(s, p.subscriptionId);
+      return { ok: true as const };
+    }),
+    'subscriptions.list': validated('subscriptions.list', (_p, s) => ctx.hub.subscriptions(s)),
+    'klines.get': validated('klines.get', async (p) => {
+      const r = await ctx.hub.klines(p);
+      if (p.format !== 'columns') return r;
+      return { key: r.key, source: r.source, columns: toColumns(r.klines) };
+    }),
+    'ticker.get': validated('ticker.get', (p) => ctx.hub.ticker(p.exchange, p.market, p.symbol)),
+    'status.get': validated('status.get', () => ({ version: ctx.version, ...ctx.hub.status() })),
+    shutdown: validated('shutdown', (_p, s) => {
+      s.afterFlush(() => ctx.shutdown());
+      return { ok: true as const };
+    }),
+  };
+  for (const [name, fn] of Object.entries(table)) server.addMethod(name, (params, session) => fn(params, session));
+  return server;
+}
+
+function toColumns(klines: ReadonlyArray<{ openTime: number; closeTime: number; open: number; high: number; low: number; close: number; volume: number; quoteVolume: number; trades?: number; closed: boolean }>) {
+  return {
+    openTime: klines.map((k) => k.openTime),
+    closeTime: klines.map((k) => k.closeTime),
+    open: klines.map((k) => k.open),
+    high: klines.map((k) => k.high),
+    low: klines.map((k) => k.low),
+    close: klines.map((k) => k.close),
+    volume: klines.map((k) => k.volume),
+    quoteVolume: klines.map((k) => k.quoteVolume),
+    trades: klines.map((k) => k.trades ?? null),
+    closed: klines.map((k) => k.closed),
+  };
+}
+
+/** One connected client: its streams, its outbound queue, its subscriptions in the hub. */
+export class Session implements HubClient {
+  readonly id = randomUUID();
+  clientName = 'unknown client';
+  private readonly reader: LineReader;
+  private readonly out: OutboundQueue;
+  private closed = false;
+  private inflight = 0;
+  private flushWaiters: Array<() => void> = [];
+
+  constructor(
+    input: Readable,
+    output: Writable,
+    private readonly server: JSONRPCServer<Session>,
+    private readonly ctx: RpcContext,
+    private readonly onClose?: (reason: string) => void,
+  ) {
+    this.out = new OutboundQueue(new LineWriter(output), {
+      maxMessages: ctx.maxQueuedMessages ?? 50_000,
+      overflow: (reason) => this.close(`outbound queue overflow: ${reason}`),
+    });
+    ctx.hub.addClient(this);
+    this.reader = new LineReader(input, {
+      maxLineBytes: ctx.maxLineBytes ?? 1024 * 1024,
+      onLine: (line) => this.receive(line),
+      onOversize: (bytes) => {
+        this.write(createJSONRPCErrorResponse(null, ErrorCode.InvalidRequest, `request line too long: ${bytes} bytes exceeds the ${ctx.maxLineBytes ?? 1024 * 1024}-byte limit`));
+        this.close(`sent a line over ${ctx.maxLineBytes ?? 1024 * 1024} bytes`);
+      },
+      onEnd: () => this.close('input closed'),
+    });
+  }
+
+  notify(method: string, params: unknown): void {
+    if (this.closed) return;
+    this.out.push({ jsonrpc: '2.0', method, params }, method === 'kline' ? (params as { key: string }).key : undefined);
+  }
+
+  /** Runs `fn` once every response already queued has been handed to the stream. */
+  afterFlush(fn: () => void): void {
+    this.flushWaiters.push(fn);
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reader.stop();
+    this.ctx.hub.removeClient(this);
+    this.ctx.log.debug(`client ${this.clientName} (${this.id}) closed: ${reason}`);
+    this.onClose?.(reason);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private receive(line: string): void {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(line);
+    } catch (err) {
+      this.write(createJSONRPCErrorResponse(null, ErrorCode.ParseError, `Parse error: ${(err as Error).message}`));
+      return;
+    }
+    if (Array.isArray(payload) && payload.length === 0) {
+      this.write(createJSONRPCErrorResponse(null, ErrorCode.InvalidRequest, 'Invalid Request: empty batch'));
+      return;
+    }
+    this.inflight++;
+    Promise.resolve(this.server.receive(payload as never, this))
+      .then(
+        (response) => {
+          if (response) this.write(response);
+        },
+        (err: unknown) => {
+          this.write(createJSONRPCErrorResponse(null, ErrorCode.InternalError, `internal error: ${(err as Error).message}`));
+        },
+      )
+      .finally(() => {
+        this.inflight--;
+        if (this.inflight === 0 && this.flushWaiters.length) {
+          const waiters = this.flushWaiters;
+          this.flushWaiters = [];
+          this.out.flushed().then(() => waiters.forEach((w) => w()));
+        }
+      });
+  }
+
+  private write(msg: JSONRPCResponse | JSONRPCResponse[]): void {
+    // Responses are never dropped or coalesced; they jump the notification queue.
+    this.out.pushResponse(msg);
+  }
+}
