@@ -1,0 +1,74 @@
+/**
+ * Composition root: config + registry → enabled market adapters → hub with the real feed engine
+ * and REST client. Everything the CLI modes share.
+ */
+import type { Config } from './config/types';
+import { exchanges } from './exchanges/registry';
+import type { ExchangeAdapter } from './exchanges/types';
+import { createFeedPort } from './feed/port';
+import { getWithRetry } from './feed/http';
+import { Hub, type HubMarket, type HubOptions } from './hub/hub';
+import { marketKey } from './hub/keys';
+import type { Logger } from './log';
+import type { Market } from './market/model';
+
+export const VERSION: string = process.env.CANDLEWIRE_VERSION_OVERRIDE ?? '0.1.0';
+
+const MARKETS: Market[] = ['spot', 'perp'];
+
+/** Exchange ids and production URLs, as the config loader needs them. */
+export function exchangeDefaults() {
+  return exchanges.map((e: ExchangeAdapter) => ({ id: e.id, defaults: e.defaults }));
+}
+
+export function createHub(config: Config, log: Logger, extra: Partial<HubOptions> = {}): Hub {
+  const markets = new Map<string, HubMarket>();
+  const catalog: HubOptions['catalog'] = [];
+  for (const ex of exchanges) {
+    const entry: HubOptions['catalog'][number] = { id: ex.id, displayName: ex.displayName, markets: [] };
+    for (const market of MARKETS) {
+      if (!ex.defaults[market]) continue;
+      const endpoint = config.exchanges[ex.id]?.markets[market];
+      const enabled = !!endpoint?.enabled;
+      const adapter = endpoint && enabled ? ex.market(market, { ws: endpoint.ws, rest: endpoint.rest }) : undefined;
+      if (adapter) markets.set(marketKey(ex.id, market), { adapter, exchangeName: ex.displayName });
+      entry.markets.push({ market, enabled, adapter: adapter ?? ex.market(market, ex.defaults[market]!) });
+    }
+    catalog.push(entry);
+  }
+  const fetchText: HubOptions['fetchText'] = async (url, describe) => {
+    const r = await getWithRetry(url, {
+      timeoutMs: config.rest.timeoutMs,
+      describe,
+      onRetry: (info) => log.warn(`REST ${redact(url)}: ${info}`),
+    });
+    if (r instanceof Error) throw r;
+    return r.body;
+  };
+  return new Hub({
+    markets,
+    catalog,
+    feedFactory: (adapter, callbacks) =>
+      createFeedPort(adapter, callbacks, {
+        connectTimeoutMs: config.feed.connectTimeoutMs,
+        staleAfterMs: config.feed.staleAfterMs,
+        idleProbeMs: config.feed.idleProbeMs,
+        ackTimeoutMs: config.feed.ackTimeoutMs,
+        backoff: { baseMs: config.feed.backoffBaseMs, capMs: config.feed.backoffCapMs },
+        log,
+      }),
+    fetchText,
+    log,
+    cacheBars: config.cache.maxBars,
+    backfillBars: config.rest.backfillBars,
+    closeGraceMs: 5000,
+    lateTradeGraceMs: 1000,
+    maxSubscriptionsPerClient: 50,
+    channelStaleMs: 120_000,
+    ...extra,
+  });
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
