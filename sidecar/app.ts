@@ -12,7 +12,9 @@ import { marketKey } from './hub/keys';
 import type { Logger } from './log';
 import type { Market } from './market/model';
 
-export const VERSION: string = process.env.CANDLEWIRE_VERSION_OVERRIDE ?? '0.1.0';
+import pkg from '../package.json';
+
+export const VERSION: string = pkg.version;
 
 const MARKETS: Market[] = ['spot', 'perp'];
 
@@ -61,10 +63,10 @@ export function createHub(config: Config, log: Logger, extra: Partial<HubOptions
     log,
     cacheBars: config.cache.maxBars,
     backfillBars: config.rest.backfillBars,
-    closeGraceMs: 5000,
+    closeGraceMs: config.feed.closeGraceMs,
     lateTradeGraceMs: 1000,
-    maxSubscriptionsPerClient: 50,
-    channelStaleMs: 120_000,
+    maxSubscriptionsPerClient: config.rpc.maxSubscriptionsPerClient,
+    channelStaleMs: config.feed.channelStaleMs,
     ...extra,
   });
 }

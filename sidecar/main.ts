@@ -66,7 +66,14 @@ async function main(argv: string[]): Promise<number> {
 
   if (plan.command === 'watch') return runWatch(plan, hub, log, demo, stop);
 
-  const ctx = { hub, version: VERSION, log, shutdown: () => void stop('shutdown requested', 0) };
+  const ctx = {
+    hub,
+    version: VERSION,
+    log,
+    shutdown: () => void stop('shutdown requested', 0),
+    maxLineBytes: config.rpc.maxLineBytes,
+    maxQueuedMessages: config.rpc.maxQueuedMessages,
+  };
   const table = createMethodTable(ctx);
   process.stdout.on('error', () => void stop('stdout closed', 0));
   new Session(process.stdin, process.stdout, table, ctx, (reason) => void stop(reason, 0));

@@ -98,6 +98,8 @@ export const sectionSchemas = {
       ack_timeout_ms: intInRange(1, 600_000),
       backoff_base_ms: intInRange(1, 600_000),
       backoff_cap_ms: intInRange(1, 3_600_000),
+      close_grace_ms: intInRange(0, 600_000),
+      channel_stale_ms: intInRange(1, 86_400_000),
     },
     table('feed'),
   ),
@@ -107,6 +109,14 @@ export const sectionSchemas = {
       backfill_bars: intInRange(1, 100_000),
     },
     table('rest'),
+  ),
+  rpc: z.strictObject(
+    {
+      max_subscriptions_per_client: intInRange(1, 100_000),
+      max_line_bytes: intInRange(1024, 256 * 1024 * 1024),
+      max_queued_messages: intInRange(10, 10_000_000),
+    },
+    table('rpc'),
   ),
   proxy: z.strictObject(
     {
@@ -146,7 +156,10 @@ export const SECTION_DEFAULTS: Sections = {
     ack_timeout_ms: 5_000,
     backoff_base_ms: 500,
     backoff_cap_ms: 30_000,
+    close_grace_ms: 5_000,
+    channel_stale_ms: 120_000,
   },
+  rpc: { max_subscriptions_per_client: 50, max_line_bytes: 1024 * 1024, max_queued_messages: 50_000 },
   rest: { timeout_ms: 15_000, backfill_bars: 1000 },
   proxy: { url: '', no_proxy: [] },
   log: { level: 'info' },
@@ -180,6 +193,7 @@ export function documentSchema(exchanges: readonly ExchangeDefaults[], partial: 
     cache: partial ? sectionSchemas.cache.partial().optional() : sectionSchemas.cache,
     feed: partial ? sectionSchemas.feed.partial().optional() : sectionSchemas.feed,
     rest: partial ? sectionSchemas.rest.partial().optional() : sectionSchemas.rest,
+    rpc: partial ? sectionSchemas.rpc.partial().optional() : sectionSchemas.rpc,
     proxy: partial ? sectionSchemas.proxy.partial().optional() : sectionSchemas.proxy,
     log: partial ? sectionSchemas.log.partial().optional() : sectionSchemas.log,
   };
@@ -205,6 +219,7 @@ export function defaultLayer(exchanges: readonly ExchangeDefaults[]): FullLayer 
     cache: { ...SECTION_DEFAULTS.cache },
     feed: { ...SECTION_DEFAULTS.feed },
     rest: { ...SECTION_DEFAULTS.rest },
+    rpc: { ...SECTION_DEFAULTS.rpc },
     proxy: { ...SECTION_DEFAULTS.proxy, no_proxy: [...SECTION_DEFAULTS.proxy.no_proxy] },
     log: { ...SECTION_DEFAULTS.log },
   };

@@ -30,6 +30,17 @@ export interface Config {
     readonly ackTimeoutMs: number;
     readonly backoffBaseMs: number;
     readonly backoffCapMs: number;
+    /** How long after a bar's close its final version may still arrive before REST is asked. */
+    readonly closeGraceMs: number;
+    /** A subscribed channel silent this long (connection still open) is reported stale. */
+    readonly channelStaleMs: number;
+  };
+  readonly rpc: {
+    readonly maxSubscriptionsPerClient: number;
+    /** A request line longer than this is refused and its client disconnected. */
+    readonly maxLineBytes: number;
+    /** Notifications waiting for a slow client before it is disconnected. */
+    readonly maxQueuedMessages: number;
   };
   readonly rest: { readonly timeoutMs: number; readonly backfillBars: number };
   readonly proxy: {

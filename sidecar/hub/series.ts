@@ -132,8 +132,14 @@ export class KlineSeries {
       this.holeTo = alignOpen(this.o.interval, now);
       return;
     }
-    this.enqueue(this.nextExpectedOpen(), alignOpen(this.o.interval, now) - 1, 'reconnected');
-    this.pump();
+    const from = this.nextExpectedOpen();
+    const to = alignOpen(this.o.interval, now) - 1;
+    if (from > to) {
+      // No bar closed while we were away; the exchange's next update carries the whole forming bar.
+      this.o.events.gap({ state: 'filled', from, to: from, bars: 0, reason: 'reconnected; no closed bar was missed' });
+      return;
+    }
+    this.enqueue(from, to, 'reconnected');
   }
 
   private apply(updates: readonly Kline[]): void {

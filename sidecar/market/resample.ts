@@ -30,12 +30,18 @@ export function resample(bars: readonly Kline[], target: Interval, subMs: number
 function merge(group: Kline[], openTime: number, closeTimeMs: number, closed: boolean): Kline {
   const volume = new DecimalSum();
   const quote = new DecimalSum();
+  let trades: number | undefined = 0;
+  // A sub-bar without trades is flat at the previous close: it must not set the open, high or low
+  // of the larger bar (whose open is its first trade). If every sub-bar is flat, so is the result.
+  const traded = group.filter((b) => b.volume !== 0 || (b.trades ?? 0) > 0);
+  const priced = traded.length ? traded : group;
   let high = -Infinity;
   let low = Infinity;
-  let trades: number | undefined = 0;
-  for (const b of group) {
+  for (const b of priced) {
     high = Math.max(high, b.high);
     low = Math.min(low, b.low);
+  }
+  for (const b of group) {
     volume.add(b.volume);
     quote.add(b.quoteVolume);
     trades = trades === undefined || b.trades === undefined ? undefined : trades + b.trades;
@@ -43,7 +49,7 @@ function merge(group: Kline[], openTime: number, closeTimeMs: number, closed: bo
   return {
     openTime,
     closeTime: closeTimeMs,
-    open: group[0].open,
+    open: priced[0].open,
     high,
     low,
     close: group[group.length - 1].close,

@@ -64,7 +64,10 @@ describe('defaults', () => {
       ackTimeoutMs: 5000,
       backoffBaseMs: 500,
       backoffCapMs: 30000,
+      closeGraceMs: 5000,
+      channelStaleMs: 120000,
     });
+    expect(c.rpc).toEqual({ maxSubscriptionsPerClient: 50, maxLineBytes: 1048576, maxQueuedMessages: 50000 });
     expect(c.rest).toEqual({ timeoutMs: 15000, backfillBars: 1000 });
     expect(c.proxy).toEqual({ url: undefined, noProxy: [] });
     expect(c.log.level).toBe('info');
@@ -146,7 +149,7 @@ level = "debug"
 
   it('rejects an unknown section and an unknown key, naming the file and listing allowed keys', () => {
     expect(err(parse('[caches]\nmax_bars = 5\n'))).toMatch(
-      /^config\.toml: caches: unknown section \(did you mean "cache"\?\); allowed sections: exchanges, cache, feed, rest, proxy, log$/,
+      /^config\.toml: caches: unknown section \(did you mean "cache"\?\); allowed sections: exchanges, cache, feed, rest, rpc, proxy, log$/,
     );
     const e = err(parse('[feed]\nstale_after = 5\n'));
     expect(e).toContain('config.toml: feed.stale_after: unknown key');
