@@ -130,6 +130,11 @@ export interface MarketAdapter {
   nativeSymbol(input: string): string;
   /** Unified spelling of a native symbol when it can be derived without instrument data. */
   unifiedSymbol?(native: string): string | undefined;
+  /**
+   * Instrument metadata, handed over by the hub whenever it (re)loads the list, for protocols
+   * whose frames need it (e.g. sizes in contracts converted to base units with contractSize).
+   */
+  useInstruments?(instruments: readonly Instrument[]): void;
 }
 
 export interface ExchangeAdapter {

@@ -112,9 +112,16 @@ export interface FakeMarketProtocol {
     parseTopic(topic: string): TopicSpec | Error;
     /** Whether a connection on `endpoint` receives data for `spec` (it is acked either way). */
     serves(endpoint: string, spec: TopicSpec): boolean;
-    /** Acknowledgement of a subscribe/unsubscribe (undefined: the protocol sends none). */
-    ack(req: Extract<ClientRequest, { type: 'subscribe' | 'unsubscribe' }>, conn: FakeConnection): string | undefined;
-    reject(req: Extract<ClientRequest, { type: 'subscribe' | 'unsubscribe' }>, reason: RejectReason, conn: FakeConnection): string;
+    /**
+     * true: every topic of a request is acked or refused on its own (one bad arg does not sink the
+     * others; ack/reject are called with a one-topic request). false/absent: all or nothing.
+     */
+    ackPerTopic?: boolean;
+    /** Acknowledgement(s) of a subscribe/unsubscribe (undefined: the protocol sends none). */
+    ack(req: Extract<ClientRequest, { type: 'subscribe' | 'unsubscribe' }>, conn: FakeConnection): string | string[] | undefined;
+    reject(req: Extract<ClientRequest, { type: 'subscribe' | 'unsubscribe' }>, reason: RejectReason, conn: FakeConnection): string | string[];
+    /** Frames pushed right after a topic is subscribed (e.g. an initial snapshot); already framed. */
+    onSubscribed?(ctx: PayloadContext, conn: FakeConnection): string[];
     list(req: Extract<ClientRequest, { type: 'list' }>, conn: FakeConnection): string;
     /** Wraps a payload for one connection (e.g. combined-stream envelope). */
     frame(conn: FakeConnection, topic: string, payload: string): string;

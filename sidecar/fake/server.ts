@@ -11,7 +11,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Kline, Market } from '../market/model';
 import { LiveFeed } from './live-feed';
 import type { MarketSim, SimKline } from './market-sim';
-import type { ClientRequest, FakeConnection, FakeMarketProtocol, PushKind, RestResponse, TopicSpec, WsRoute } from './protocol';
+import type { ClientRequest, FakeConnection, FakeMarketProtocol, PushKind, RejectReason, RestResponse, TopicSpec, WsRoute } from './protocol';
 
 export interface FakeServerOptions {
   /** Exchange id, for introspection and error messages. */
@@ -357,20 +357,41 @@ export class FakeExchangeServer {
 
   private subscribe(client: Client, req: Extract<ClientRequest, { type: 'subscribe' }>): void {
     const ws = this.protocol.ws;
-    for (const topic of req.topics) {
+    const refusal = (topic: string): RejectReason | undefined => {
       const spec = this.topicSpec(topic);
-      if (spec instanceof Error) return this.send(client, ws.reject(req, { kind: 'invalid-topic', topic, message: spec.message }, client));
-      if (this.rejected.get(spec.symbol) === 'error') {
-        return this.send(client, ws.reject(req, { kind: 'rejected-symbol', topic, symbol: spec.symbol }, client));
+      if (spec instanceof Error) return { kind: 'invalid-topic', topic, message: spec.message };
+      if (this.rejected.get(spec.symbol) === 'error') return { kind: 'rejected-symbol', topic, symbol: spec.symbol };
+      return undefined;
+    };
+    let accepted = req.topics;
+    if (ws.ackPerTopic) {
+      accepted = [];
+      for (const topic of req.topics) {
+        const why = refusal(topic);
+        if (why) this.send(client, ws.reject({ ...req, topics: [topic] }, why, client));
+        else accepted.push(topic);
+      }
+    } else {
+      for (const topic of req.topics) {
+        const why = refusal(topic);
+        if (why) return this.send(client, ws.reject(req, why, client));
       }
     }
-    const fresh = req.topics.filter((t) => !client.topics.has(t));
+    const fresh = accepted.filter((t) => !client.topics.has(t));
     if (client.topics.size + new Set(fresh).size > ws.topicsPerConnection) {
-      return this.send(client, ws.reject(req, { kind: 'too-many-topics', limit: ws.topicsPerConnection }, client));
+      return this.send(client, ws.reject({ ...req, topics: accepted }, { kind: 'too-many-topics', limit: ws.topicsPerConnection }, client));
     }
-    for (const t of req.topics) client.topics.add(t);
-    const ack = ws.ack(req, client);
-    if (ack !== undefined) this.send(client, ack);
+    for (const t of accepted) client.topics.add(t);
+    if (ws.ackPerTopic) for (const t of accepted) this.send(client, ws.ack({ ...req, topics: [t] }, client));
+    else this.send(client, ws.ack(req, client));
+    if (ws.onSubscribed) {
+      const now = this.sim.now();
+      for (const topic of fresh) {
+        const spec = this.topicSpec(topic);
+        if (spec instanceof Error) continue;
+        this.send(client, ws.onSubscribed({ sim: this.sim, now, topic, spec }, client));
+      }
+    }
   }
 
   private unsubscribe(client: Client, req: Extract<ClientRequest, { type: 'unsubscribe' }>): void {
@@ -380,8 +401,8 @@ export class FakeExchangeServer {
       if (spec instanceof Error) return this.send(client, ws.reject(req, { kind: 'invalid-topic', topic, message: spec.message }, client));
     }
     for (const t of req.topics) client.topics.delete(t);
-    const ack = ws.ack(req, client);
-    if (ack !== undefined) this.send(client, ack);
+    if (ws.ackPerTopic) for (const t of req.topics) this.send(client, ws.ack({ ...req, topics: [t] }, client));
+    else this.send(client, ws.ack(req, client));
   }
 
   private topicSpec(topic: string): TopicSpec | Error {
@@ -395,7 +416,12 @@ export class FakeExchangeServer {
     return spec;
   }
 
-  private send(client: Client, text: string): void {
+  private send(client: Client, text: string | string[] | undefined): void {
+    if (text === undefined) return;
+    if (Array.isArray(text)) {
+      for (const t of text) this.send(client, t);
+      return;
+    }
     if (client.ws.readyState !== WebSocket.OPEN) return;
     if (client.ws.bufferedAmount > this.maxBufferedBytes) {
       client.ws.terminate();

@@ -274,7 +274,11 @@ export class Hub {
     const rest = m.adapter.rest;
     const list = this.o
       .fetchText(rest.instruments.request().url, rest.errorMessage?.bind(rest))
-      .then((body) => rest.instruments.parse(body));
+      .then((body) => {
+        const parsed = rest.instruments.parse(body);
+        m.adapter.useInstruments?.(parsed);
+        return parsed;
+      });
     list.catch(() => this.instrumentCache.delete(k));
     this.instrumentCache.set(k, { at: this.now(), list });
     return list.catch((err) => {

@@ -71,6 +71,7 @@ export const InstrumentSchema = z.object({
   status: z.enum(['trading', 'halted']),
   tickSize: z.number().optional(),
   stepSize: z.number().optional(),
+  contractSize: z.number().optional().describe('base units per contract, where the exchange counts sizes in contracts'),
 });
 export type Instrument = z.infer<typeof InstrumentSchema>;
 

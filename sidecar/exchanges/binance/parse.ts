@@ -6,7 +6,7 @@
  */
 import type { Kline, Ticker } from '../../market/model';
 import type { MarketEvent, ParseResult } from '../types';
-import { describe, FieldReader, isObject, parseJson, type JsonObject } from './decode';
+import { describe, FieldReader, isObject, parseJson, type JsonObject } from '../decode';
 
 // ---- raw messages (documented fields we read; others are ignored) -----------------------------
 

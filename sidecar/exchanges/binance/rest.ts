@@ -7,7 +7,7 @@
 import type { Instrument, Kline, Market } from '../../market/model';
 import { formatUnified } from '../symbols';
 import type { HttpRequest, KlinePageQuery, RestProtocol } from '../types';
-import { describe, FieldReader, isObject, parseJson, toDecimal, type JsonObject } from './decode';
+import { describe, FieldReader, isObject, parseJson, toDecimal, type JsonObject } from '../decode';
 
 // ---- raw messages ------------------------------------------------------------------------------
 
