@@ -4,7 +4,7 @@
  */
 import type { Config } from './config/types';
 import { exchanges } from './exchanges/registry';
-import type { ExchangeAdapter } from './exchanges/types';
+import type { ExchangeAdapter, MarketAdapter, WsProtocol } from './exchanges/types';
 import { createFeedPort } from './feed/port';
 import { getWithRetry } from './feed/http';
 import { Hub, type HubMarket, type HubOptions } from './hub/hub';
@@ -32,7 +32,7 @@ export function createHub(config: Config, log: Logger, extra: Partial<HubOptions
       if (!ex.defaults[market]) continue;
       const endpoint = config.exchanges[ex.id]?.markets[market];
       const enabled = !!endpoint?.enabled;
-      const adapter = endpoint && enabled ? ex.market(market, { ws: endpoint.ws, rest: endpoint.rest }) : undefined;
+      const adapter = endpoint && enabled ? withClientPing(ex.market(market, { ws: endpoint.ws, rest: endpoint.rest }), config.feed.clientPingMs) : undefined;
       if (adapter) markets.set(marketKey(ex.id, market), { adapter, exchangeName: ex.displayName });
       entry.markets.push({ market, enabled, adapter: adapter ?? ex.market(market, ex.defaults[market]!) });
     }
@@ -69,6 +69,15 @@ export function createHub(config: Config, log: Logger, extra: Partial<HubOptions
     channelStaleMs: config.feed.channelStaleMs,
     ...extra,
   });
+}
+
+/** Shortens the client heartbeat period (tests run fakes with short idle limits). */
+function withClientPing(adapter: MarketAdapter, pingMs: number): MarketAdapter {
+  const hb = adapter.ws.heartbeat;
+  if (pingMs <= 0 || hb.mode !== 'client' || hb.intervalMs <= pingMs) return adapter;
+  // Prototype-preserving overrides: adapters may be class instances.
+  const ws: WsProtocol = Object.create(adapter.ws, { heartbeat: { value: { ...hb, intervalMs: pingMs } } });
+  return Object.create(adapter, { ws: { value: ws } });
 }
 
 function redact(url: string): string {

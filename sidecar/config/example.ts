@@ -56,6 +56,8 @@ export function exampleConfigToml(exchanges: readonly ExchangeDefaults[]): strin
     `close_grace_ms = ${d.feed.close_grace_ms}`,
     '# A subscribed channel silent this long (its connection still open) is reported stale.',
     `channel_stale_ms = ${d.feed.channel_stale_ms}`,
+    '# Period of client pings where an exchange requires them; 0 = each exchange’s recommended period.',
+    `client_ping_ms = ${d.feed.client_ping_ms}`,
     '',
     '[rpc]',
     '# Per-client limits of the JSON-RPC transports.',

@@ -264,6 +264,7 @@ function toConfig(c: FullLayer, input: ParseConfigInput, origins: Record<string,
       backoffCapMs: c.feed.backoff_cap_ms,
       closeGraceMs: c.feed.close_grace_ms,
       channelStaleMs: c.feed.channel_stale_ms,
+      clientPingMs: c.feed.client_ping_ms,
     },
     rpc: {
       maxSubscriptionsPerClient: c.rpc.max_subscriptions_per_client,

@@ -34,6 +34,8 @@ export interface Config {
     readonly closeGraceMs: number;
     /** A subscribed channel silent this long (connection still open) is reported stale. */
     readonly channelStaleMs: number;
+    /** Client heartbeat period where the exchange needs client pings; 0 = each exchange's own. */
+    readonly clientPingMs: number;
   };
   readonly rpc: {
     readonly maxSubscriptionsPerClient: number;

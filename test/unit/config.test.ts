@@ -66,6 +66,7 @@ describe('defaults', () => {
       backoffCapMs: 30000,
       closeGraceMs: 5000,
       channelStaleMs: 120000,
+      clientPingMs: 0,
     });
     expect(c.rpc).toEqual({ maxSubscriptionsPerClient: 50, maxLineBytes: 1048576, maxQueuedMessages: 50000 });
     expect(c.rest).toEqual({ timeoutMs: 15000, backfillBars: 1000 });
