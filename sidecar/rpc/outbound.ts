@@ -28,6 +28,8 @@ export class OutboundQueue {
   /** coalesce key → queued entry, so a newer forming update can overwrite it in place. */
   private readonly forming = new Map<string, Entry>();
   private waiting = false;
+  /** After an overflow the client is being disconnected: nothing more is queued. */
+  private dead = false;
   private flushWaiters: Array<() => void> = [];
   coalesced = 0;
   dropped = 0;
@@ -66,6 +68,10 @@ export class OutboundQueue {
   }
 
   private enqueue(e: Entry): void {
+    if (this.dead) {
+      this.dropped++;
+      return;
+    }
     if (!this.waiting && !this.queue.length) {
       if (!this.sink.write(e.message)) this.stall();
       return;
@@ -76,6 +82,7 @@ export class OutboundQueue {
       this.dropped += this.queue.length;
       this.queue.length = 0;
       this.forming.clear();
+      this.dead = true;
       this.o.overflow(`more than ${this.o.maxMessages} messages waiting (the client is not reading)`);
     }
   }

@@ -167,6 +167,7 @@ export const StatusGetResult = z.object({
 });
 
 export const ShutdownResult = z.object({ ok: z.literal(true) });
+export const PingResult = z.object({ time: ms.describe('sidecar clock') });
 
 export const GapSchema = z.object({
   state: z.enum(['detected', 'filled', 'failed']),
@@ -189,6 +190,7 @@ export const methods = {
   'klines.get': { params: KlinesGetParams, result: KlinesGetResult, summary: 'Klines from the cache (subscribed keys) or from the exchange REST API.' },
   'ticker.get': { params: TickerGetParams, result: TickerGetResult, summary: 'The latest merged ticker of a subscribed symbol.' },
   'status.get': { params: NoParams, result: StatusGetResult, summary: 'Connection health, counters and subscriptions.' },
+  ping: { params: NoParams, result: PingResult, summary: 'Liveness check; does no work (the round-trip baseline of `npm run bench`).' },
   shutdown: { params: NoParams, result: ShutdownResult, summary: 'Stop the sidecar cleanly.' },
 } as const;
 export type MethodName = keyof typeof methods;

@@ -74,6 +74,7 @@ export function createMethodTable(ctx: RpcContext): JSONRPCServer<Session> {
     }),
     'ticker.get': validated('ticker.get', (p) => ctx.hub.ticker(p.exchange, p.market, p.symbol)),
     'status.get': validated('status.get', () => ({ version: ctx.version, ...ctx.hub.status() })),
+    ping: validated('ping', () => ({ time: Date.now() })),
     shutdown: validated('shutdown', (_p, s) => {
       s.afterFlush(() => ctx.shutdown());
       return { ok: true as const };
@@ -170,7 +171,8 @@ export class Session implements HubClient {
     Promise.resolve(this.server.receive(payload as never, this))
       .then(
         (response) => {
-          if (response) this.write(response);
+          // A batch is always answered with an array, even when one response remains.
+          if (response) this.write(Array.isArray(payload) && !Array.isArray(response) ? [response] : response);
         },
         (err: unknown) => {
           this.write(createJSONRPCErrorResponse(null, ErrorCode.InternalError, `internal error: ${(err as Error).message}`));
