@@ -2,10 +2,12 @@
  * Composition root: config + registry → enabled market adapters → hub with the real feed engine
  * and REST client. Everything the CLI modes share.
  */
+import type { Agent } from 'node:http';
 import type { Config } from './config/types';
 import { exchanges } from './exchanges/registry';
 import type { ExchangeAdapter, MarketAdapter, WsProtocol } from './exchanges/types';
 import { createFeedPort } from './feed/port';
+import { describeProxy, proxyAgents } from './net/proxy';
 import { getWithRetry } from './feed/http';
 import { Hub, type HubMarket, type HubOptions } from './hub/hub';
 import { marketKey } from './hub/keys';
@@ -24,6 +26,9 @@ export function exchangeDefaults() {
 }
 
 export function createHub(config: Config, log: Logger, extra: Partial<HubOptions> = {}): Hub {
+  const agentFor = proxyAgents(config.proxy);
+  /** Every endpoint of one exchange-market shares a host, so one agent (or none) serves them all. */
+  const wsAgents = new Map<string, Agent | undefined>();
   const markets = new Map<string, HubMarket>();
   const catalog: HubOptions['catalog'] = [];
   for (const ex of exchanges) {
@@ -33,25 +38,36 @@ export function createHub(config: Config, log: Logger, extra: Partial<HubOptions
       const endpoint = config.exchanges[ex.id]?.markets[market];
       const enabled = !!endpoint?.enabled;
       const adapter = endpoint && enabled ? withClientPing(ex.market(market, { ws: endpoint.ws, rest: endpoint.rest }), config.feed.clientPingMs) : undefined;
-      if (adapter) markets.set(marketKey(ex.id, market), { adapter, exchangeName: ex.displayName });
+      if (adapter) {
+        markets.set(marketKey(ex.id, market), { adapter, exchangeName: ex.displayName });
+        wsAgents.set(marketKey(ex.id, market), agentFor(endpoint!.ws));
+      }
       entry.markets.push({ market, enabled, adapter: adapter ?? ex.market(market, ex.defaults[market]!) });
     }
     catalog.push(entry);
   }
+  const via = config.proxy.url ? ` via proxy ${describeProxy(config.proxy.url)}` : '';
   const fetchText: HubOptions['fetchText'] = async (url, describe) => {
+    const agent = agentFor(url);
     const r = await getWithRetry(url, {
+      agent,
       timeoutMs: config.rest.timeoutMs,
       describe,
       onRetry: (info) => log.warn(`REST ${redact(url)}: ${info}`),
     });
-    if (r instanceof Error) throw r;
+    if (r instanceof Error) {
+      if (agent) r.message += via;
+      throw r;
+    }
     return r.body;
   };
+  if (config.proxy.url) log.info(`connections go through proxy ${describeProxy(config.proxy.url)}${config.proxy.noProxy.length ? ` (except ${config.proxy.noProxy.join(', ')})` : ''}`);
   return new Hub({
     markets,
     catalog,
     feedFactory: (adapter, callbacks) =>
       createFeedPort(adapter, callbacks, {
+        agent: wsAgents.get(marketKey(adapter.exchange, adapter.market)),
         connectTimeoutMs: config.feed.connectTimeoutMs,
         staleAfterMs: config.feed.staleAfterMs,
         idleProbeMs: config.feed.idleProbeMs,

@@ -9,6 +9,11 @@
  * are "after startTime" / "before endTime" without saying whether they are inclusive, so requests
  * widen each bound by 1 ms: the rows come out the same under either reading, and the pager drops
  * anything outside its window.
+ *
+ * Candle rows carry no close time, and the contract's `parse(body, now)` is not told the interval.
+ * Until it is (an optional third argument `{ interval }` is accepted already), the bar length is
+ * measured from the rows: every request reaches one bar further back than asked, so even a
+ * one-bar window comes back with two rows.
  */
 import { closeTime, parseInterval } from '../../market/intervals';
 import type { Instrument, Kline, Market } from '../../market/model';
@@ -108,7 +113,7 @@ export function restProtocol(market: Market, baseUrl: string): RestProtocol {
       maxLimit: MAX_LIMIT,
       pageFrom: 'newest',
       request: (q) => klinesRequest(market, base, q),
-      parse: (body, now) => parseKlines(market, body, now),
+      parse: (body: string, now: number, query?: { interval: string }) => parseKlines(market, body, now, query),
     },
     instruments: {
       request: (): HttpRequest => ({

@@ -11,12 +11,13 @@
  * subscribes, so holding only happens when that load failed.) Ticker best bid/ask sizes have no
  * such need for continuity: until the size is known they are simply left out.
  */
-import { closeTime, requireInterval } from '../../market/intervals';
-import type { Kline, Market, Ticker, Trade } from '../../market/model';
-import { describe, FieldReader, isObject, parseJson, toDecimal, type JsonObject } from '../decode';
+import type { Market, Ticker, Trade } from '../../market/model';
+import { describe, FieldReader, isObject, parseJson, type JsonObject } from '../decode';
 import type { MarketEvent, ParseResult } from '../types';
+import { candleRow } from './candles';
 import type { ContractSizes } from './contracts';
 import { intervalOfBar, topicName } from './streams';
+import { msOf } from './time';
 
 // ---- raw messages (documented fields we read; others are ignored) -----------------------------
 
@@ -84,9 +85,6 @@ interface RawFundingRate {
   fundingTime: string;
   ts?: string;
 }
-
-/** A candle row: `[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]`, all strings. */
-const CANDLE_FIELDS = ['ts', 'o', 'h', 'l', 'c', 'vol', 'volCcy', 'volCcyQuote', 'confirm'] as const;
 
 /** OKX's "Wrong URL or channel:candle1m,instId:XYZ doesn't exist…" (60018) names the refused arg. */
 const REFUSED_ARG = /channel:\s*([^,\s]+)\s*,\s*instId:\s*([^\s,]+)/;
@@ -251,34 +249,6 @@ export class OkxParser {
 
 // ---- mappers -----------------------------------------------------------------------------------
 
-/** A Kline from one candle row, or a string saying what is wrong with it. */
-function candleRow(market: Market, interval: string, row: unknown): Kline | string {
-  if (!Array.isArray(row) || row.length < CANDLE_FIELDS.length) {
-    return `expected an array of ${CANDLE_FIELDS.length} strings [${CANDLE_FIELDS.join(',')}], got ${describe(row)}`;
-  }
-  const openTime = msOf(row[0]);
-  if (openTime === undefined) return `item 0 (ts) should be epoch milliseconds, got ${describe(row[0])}`;
-  const num = (i: number): number | string => toDecimal(row[i]) ?? `item ${i} (${CANDLE_FIELDS[i]}) should be a decimal number, got ${describe(row[i])}`;
-  // SWAP `vol` counts contracts; `volCcy` is the base volume there (and the quote volume on SPOT).
-  const values = [num(1), num(2), num(3), num(4), num(market === 'spot' ? 5 : 6), num(7)];
-  const bad = values.find((v) => typeof v === 'string');
-  if (bad !== undefined) return bad as string;
-  const [open, high, low, close, volume, quoteVolume] = values as number[];
-  const confirm = row[8];
-  if (confirm !== '0' && confirm !== '1') return `item 8 (confirm) should be "0" or "1", got ${describe(confirm)}`;
-  return {
-    openTime,
-    closeTime: closeTime(requireInterval(interval), openTime),
-    open,
-    high,
-    low,
-    close,
-    volume,
-    quoteVolume,
-    closed: confirm === '1',
-  };
-}
-
 function wireTrade(topic: string, instId: string, item: unknown, index: number): WireTrade | string {
   if (!isObject(item)) return `${topic} data[${index}]: expected an object, got ${describe(item)}`;
   const r = new FieldReader<RawTrade>(item, `${topic} data[${index}]`);
@@ -403,14 +373,6 @@ function argTopic(arg: unknown): string | undefined {
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
-
-/** Epoch milliseconds from OKX's decimal-digit strings (`"1597026383085"`); undefined otherwise. */
-export function msOf(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  if (typeof value !== 'string' || !/^\d{1,16}$/.test(value)) return undefined;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : undefined;
-}
 
 function badTime(topic: string, field: string, value: unknown): string {
   return `${topic}: field "${field}" should be epoch milliseconds, got ${describe(value)}`;
