@@ -3,10 +3,16 @@
  * names exchanges: adding an exchange is adding its folder and its line here.
  */
 import { binance } from './binance';
+import { bitget } from './bitget';
+import { bybit } from './bybit';
+import { okx } from './okx';
 import type { ExchangeAdapter } from './types';
 
 export const exchanges: ExchangeAdapter[] = [
   binance,
+  bitget,
+  bybit,
+  okx,
 ];
 
 /** The adapter with this id (case and surrounding blanks ignored), or undefined. */

@@ -100,8 +100,11 @@ export interface RestProtocol {
     /** Which end of the window a limited page returns: Binance the oldest rows, OKX the newest. */
     pageFrom: 'oldest' | 'newest';
     request(q: KlinePageQuery): HttpRequest;
-    /** Rows sorted by open time ascending; `closed` true only for bars whose close time < now. */
-    parse(body: string, now: number): Kline[];
+    /**
+     * Rows sorted by open time ascending; `closed` true only for bars whose close time < now.
+     * `query` is the page's request (its interval gives bar lengths where rows carry no close time).
+     */
+    parse(body: string, now: number, query?: KlinePageQuery): Kline[];
   };
   instruments: {
     request(): HttpRequest;

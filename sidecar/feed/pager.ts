@@ -95,14 +95,15 @@ class Pager {
 
   private async page(startTime: number | undefined, endTime: number | undefined, limit: number): Promise<Kline[]> {
     this.pagesLeft -= 1;
-    const request = this.rest.klines.request({
+    const query = {
       symbol: this.q.symbol,
       interval: this.q.interval,
       ...(startTime !== undefined ? { startTime } : {}),
       ...(endTime !== undefined ? { endTime } : {}),
       limit,
-    });
-    const rows = this.rest.klines.parse(await this.fetcher(request.url), this.now());
+    };
+    const request = this.rest.klines.request(query);
+    const rows = this.rest.klines.parse(await this.fetcher(request.url), this.now(), query);
     for (const k of rows) if (this.inWindow(k)) this.bars.set(k.openTime, k);
     return rows;
   }

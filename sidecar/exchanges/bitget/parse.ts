@@ -9,7 +9,7 @@
  * subscription is a snapshot of many past rows: only its newest row is emitted (the rest is history
  * the hub fetches over REST).
  */
-import { closeTime, parseInterval } from '../../market/intervals';
+import { closeTime, parseInterval, type Interval } from '../../market/intervals';
 import type { Kline, Ticker, Trade } from '../../market/model';
 import { describe, FieldReader, isObject, parseJson, toDecimal, type JsonObject } from '../decode';
 import type { MarketEvent, ParseResult } from '../types';
@@ -163,7 +163,8 @@ function tickerEvents(topic: string, symbol: string, data: unknown[], pushTime: 
     if (!isObject(item)) return malformed(`${topic} data[${index}]: expected an object, got ${describe(item)}`);
     const what = `${topic} data[${index}]`;
     const r = new FieldReader<RawTicker>(item, what);
-    const time = msOf(item.ts) ?? pushTime;
+    // `data[].ts` is the ticker's own time; the push time stands in only when it is absent.
+    const time = item.ts === undefined ? pushTime : msOf(item.ts);
     if (time === undefined) return malformed(`${what}: field "ts" should be milliseconds, got ${describe(item.ts)}`);
     const nextFunding = item.nextFundingTime === undefined || item.nextFundingTime === '' ? undefined : msOf(item.nextFundingTime);
     if (item.nextFundingTime !== undefined && item.nextFundingTime !== '' && nextFunding === undefined) {
@@ -207,7 +208,7 @@ function candleEvents(topic: string, symbol: string, interval: string, data: unk
   return events(emitted.map((kline): MarketEvent => ({ kind: 'kline', topic, symbol, interval, kline })));
 }
 
-function candleRow(row: unknown, iv: Exclude<ReturnType<typeof parseInterval>, Error>): Kline | Error {
+function candleRow(row: unknown, iv: Interval): Kline | Error {
   if (!Array.isArray(row) || row.length < 7) return new Error(`expected an array of at least 7 items, got ${describe(row)}`);
   const cells = row as RawCandleRow;
   const openTime = msOf(cells[0]);

@@ -15,7 +15,7 @@
  * measured from the rows: every request reaches one bar further back than asked, so even a
  * one-bar window comes back with two rows.
  */
-import { closeTime, parseInterval } from '../../market/intervals';
+import { alignOpen, closeTime, parseInterval, type Interval } from '../../market/intervals';
 import type { Instrument, Kline, Market } from '../../market/model';
 import { describe, FieldReader, isObject, parseJson, toDecimal, type JsonObject } from '../decode';
 import { formatUnified } from '../symbols';
@@ -96,6 +96,8 @@ const GRANULARITY: Readonly<Record<Market, Readonly<Record<string, string>>>> = 
 };
 
 const MAX_LIMIT = 1000;
+/** Longest startTime…endTime window the futures candles accept. */
+const MAX_FUTURES_WINDOW_MS = 90 * 86_400_000;
 const SUCCESS = '00000';
 
 /** The `granularity` of a canonical interval in `market`, or an Error listing the supported ones. */
@@ -142,8 +144,13 @@ export function klinesRequest(market: Market, base: string, q: KlinePageQuery): 
   if (market === 'perp') params.set('productType', INST_TYPE.perp);
   params.set('granularity', g);
   // Each bound widened by 1 ms: right whether Bitget reads it as inclusive or exclusive.
-  if (q.startTime !== undefined) params.set('startTime', String(Math.max(0, q.startTime - (iv.ms ?? MAX_MONTH_MS) - 1)));
-  if (q.endTime !== undefined) params.set('endTime', String(q.endTime + 1));
+  const start = q.startTime === undefined ? undefined : Math.max(0, q.startTime - (iv.ms ?? MAX_MONTH_MS) - 1);
+  const end = q.endTime === undefined ? undefined : q.endTime + 1;
+  // Futures refuse a window longer than 90 days. Without startTime the page still ends at endTime
+  // and holds its newest rows, and the pager keeps paging back until it has passed its start.
+  const tooLong = market === 'perp' && start !== undefined && end !== undefined && end - start > MAX_FUTURES_WINDOW_MS;
+  if (start !== undefined && !tooLong) params.set('startTime', String(start));
+  if (end !== undefined) params.set('endTime', String(end));
   params.set('limit', String(Math.min(MAX_LIMIT, Math.max(1, Math.floor(q.limit)) + 1)));
   const path = market === 'spot' ? '/api/v2/spot/market/candles' : '/api/v2/mix/market/candles';
   return { url: `${base}${path}?${params.toString()}` };
@@ -207,14 +214,9 @@ function barCloser(opens: number[], interval: string | undefined): (open: number
   if (step === Infinity) {
     throw new Error(`candles: cannot tell the bar length from ${opens.length} row(s) without the requested interval`);
   }
-  const month = parseInterval('1M') as Exclude<ReturnType<typeof parseInterval>, Error>;
-  const monthly = step >= 28 * DAY_MS && step <= MAX_MONTH_MS && opens.every((o) => alignOpenMonth(o) === o);
+  const month = parseInterval('1M') as Interval;
+  const monthly = step >= 28 * DAY_MS && step <= MAX_MONTH_MS && opens.every((o) => alignOpen(month, o) === o);
   return monthly ? (open) => closeTime(month, open) : (open) => open + step - 1;
-}
-
-function alignOpenMonth(t: number): number {
-  const d = new Date(t);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
 /**

@@ -23,6 +23,7 @@ export function bybitMarket(market: Market, urls: MarketUrls): MarketAdapter {
   };
 }
 
+/** Bybit v5 public market data: spot (`category=spot`) and USDT perpetuals (`category=linear`). */
 export const bybit: ExchangeAdapter = {
   id: 'bybit',
   displayName: 'Bybit',

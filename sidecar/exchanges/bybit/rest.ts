@@ -4,7 +4,7 @@
  * functions throw an Error naming the problem when a body is not in the documented format or is
  * an error answer (`retCode` ≠ 0, which Bybit sends with HTTP 200); the REST caller turns it into a value.
  */
-import { closeTime, nextOpen, parseInterval, type Interval } from '../../market/intervals';
+import { alignOpen, closeTime, nextOpen, parseInterval, type Interval } from '../../market/intervals';
 import type { Instrument, Kline, Market } from '../../market/model';
 import { formatUnified } from '../symbols';
 import type { HttpRequest, KlinePageQuery, RestProtocol } from '../types';
@@ -111,7 +111,8 @@ function barBefore(interval: string, time: number): number {
 /**
  * Kline rows → Klines sorted by open time; `closed` only for bars whose close time < `now`
  * (REST has no confirm flag). The close time comes from the page's interval: `query` when the
- * caller passes it, else the spacing of the rows (see klinesRequest).
+ * caller passes it (the RestProtocol contract does not, yet), else inferred from the rows
+ * (inferInterval; klinesRequest makes sure a page has two rows whenever the history does).
  */
 export function parseKlines(body: string, now: number, query?: Pick<KlinePageQuery, 'interval'>): Kline[] {
   const result = resultOf(body, 'klines');
@@ -119,8 +120,11 @@ export function parseKlines(body: string, now: number, query?: Pick<KlinePageQue
   if (!Array.isArray(list)) throw new Error(`klines: expected "result.list" to be an array of rows, got ${describe(result)}`);
   const rows = list.map((row, index) => klineRow(row, index)).sort((a, b) => a.openTime - b.openTime);
   if (rows.length === 0) return [];
-  const interval = query ? knownInterval(query.interval) : inferInterval(rows.map((r) => r.openTime));
-  return rows.map((r) => ({ ...r, closeTime: closeTime(interval, r.openTime), closed: closeTime(interval, r.openTime) < now }));
+  const interval = query ? knownInterval(query.interval) : inferInterval(rows.map((r) => r.openTime), now);
+  return rows.map((r) => {
+    const close = closeTime(interval, r.openTime);
+    return { ...r, closeTime: close, closed: close < now };
+  });
 }
 
 type Row = Omit<Kline, 'closeTime' | 'closed'>;
@@ -153,32 +157,34 @@ function knownInterval(name: string): Interval {
 }
 
 /**
- * The interval of a page from its open times: month starts a month apart are `1M`; otherwise the
- * smallest spacing, or (when bars without trades are missing) the longest native interval that
- * divides it and to which every row is aligned.
+ * The interval of a page from its open times (and `now`). Month starts a month apart are `1M`;
+ * otherwise the smallest spacing, or (when bars without trades are missing) the longest native
+ * interval that divides it and to which every row is aligned. A lone row — a listing younger than
+ * two bars — must be the forming bar: the one native interval aligned with its open whose bar
+ * still contains `now`; when none or several fit, it is an Error.
  */
-export function inferInterval(opens: readonly number[]): Interval {
-  if (opens.length < 2) {
-    throw new Error('klines: a single row without the requested interval cannot be given a close time');
+export function inferInterval(opens: readonly number[], now: number): Interval {
+  const native = INTERVALS.map((name) => parseInterval(name) as Interval);
+  if (opens.length === 1) {
+    const open = opens[0];
+    const fits = native.filter((iv) => isAligned(iv, open) && closeTime(iv, open) >= now);
+    if (fits.length === 1) return fits[0];
+    const which = fits.length === 0 ? 'no Bybit interval' : `several intervals (${fits.map((iv) => iv.name).join(', ')})`;
+    throw new Error(`klines: a single row opening at ${new Date(open).toISOString()} fits ${which}; its close time needs the requested interval`);
   }
-  const month = parseInterval('1M') as Interval;
-  if (opens.every((o) => new Date(o).getUTCDate() === 1 && o % 86_400_000 === 0) && opens.every((o, i) => i === 0 || o >= nextOpen(month, opens[i - 1]))) {
-    return month;
-  }
+  const month = native[native.length - 1];
+  if (opens.every((o) => isAligned(month, o)) && opens.every((o, i) => i === 0 || o >= nextOpen(month, opens[i - 1]))) return month;
   let step = Infinity;
   for (let i = 1; i < opens.length; i++) if (opens[i] > opens[i - 1]) step = Math.min(step, opens[i] - opens[i - 1]);
-  const fixed = INTERVALS.map((name) => parseInterval(name) as Interval).filter((iv) => iv.ms !== undefined);
-  const aligned = fixed.filter((iv) => step % iv.ms! === 0 && opens.every((o) => isAligned(iv, o)));
-  const exact = aligned.find((iv) => iv.ms === step);
-  const best = exact ?? aligned[aligned.length - 1];
+  const aligned = native.filter((iv) => iv.ms !== undefined && step % iv.ms === 0 && opens.every((o) => isAligned(iv, o)));
+  const best = aligned.find((iv) => iv.ms === step) ?? aligned[aligned.length - 1];
   if (!best) throw new Error(`klines: rows ${step} ms apart match no Bybit interval`);
   return best;
 }
 
+/** Whether a bar of `iv` can open at `open` (months on the 1st, weeks on Monday, 00:00 UTC). */
 function isAligned(iv: Interval, open: number): boolean {
-  // Weeks open on Monday 00:00 UTC (the epoch was a Thursday: 4 days before a Monday).
-  const offset = iv.unit === 'w' ? 4 * 86_400_000 : 0;
-  return (((open - offset) % iv.ms!) + iv.ms!) % iv.ms! === 0;
+  return alignOpen(iv, open) === open;
 }
 
 /**

@@ -9,7 +9,7 @@ export const WS_PATHS: Record<Market, string> = { spot: '/v5/public/spot', perp:
 /**
  * Per-connection limits. Spot refuses more than 10 args per request ("args size >10"); linear has
  * no per-request cap, but a refusal sinks every arg of its request, so batches stay small. The
- * args of one connection may total 21 000 characters: 500 topics of up to ~40 characters fit.
+ * args of one connection may total 21 000 characters: 500 topics of ~20 (at most ~40) characters fit.
  * No per-second message limit is documented; requests are paced gently anyway. No hard lifetime.
  */
 const LIMITS: Record<Market, WsProtocol['limits']> = {
