@@ -1,6 +1,7 @@
 /**
  * `candlewire` / `node dist/sidecar.js`: the sidecar CLI.
  *   (no command)  JSON-RPC server on stdio; exits when stdin closes or --parent-pid dies.
+ *                 --socket / --ws: also shared with other programs (local socket, WebSocket).
  *   watch <spec>  live candles in the terminal.
  * stdout carries protocol messages only (serve mode); every log line goes to stderr.
  */
@@ -13,7 +14,10 @@ import { startDemo, type Demo } from './demo';
 import type { Hub, HubClient } from './hub/hub';
 import { createLogger, type Logger } from './log';
 import type { Kline } from './market/model';
+import { EventRouter } from './rpc/events';
+import { Metrics } from './rpc/metrics';
 import { createMethodTable, Session } from './rpc/server';
+import { startSharing, type Sharing } from './rpc/transports/sharing';
 
 async function main(argv: string[]): Promise<number> {
   const plan = parseArgs(argv);
@@ -52,10 +56,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const hub = createHub(config, log);
+  let sharing: Sharing | undefined;
   const stop = onceAsync(async (reason: string, code: number) => {
     log.info(`stopping: ${reason}`);
     const force = setTimeout(() => process.exit(code), 3000);
     force.unref();
+    await sharing?.close().catch(() => undefined);
     await hub.stop().catch(() => undefined);
     await demo?.close().catch(() => undefined);
     process.exit(code);
@@ -66,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (plan.command === 'watch') return runWatch(plan, hub, log, demo, stop);
 
+  const metrics = new Metrics(hub);
   const ctx = {
     hub,
     version: VERSION,
@@ -73,11 +80,29 @@ async function main(argv: string[]): Promise<number> {
     shutdown: () => void stop('shutdown requested', 0),
     maxLineBytes: config.rpc.maxLineBytes,
     maxQueuedMessages: config.rpc.maxQueuedMessages,
+    maxNotificationsPerSecond: config.rpc.maxNotificationsPerSecond,
+    events: new EventRouter(hub, { maxPatternsPerClient: config.rpc.maxSubscriptionsPerClient }),
+    metrics,
   };
   const table = createMethodTable(ctx);
   process.stdout.on('error', () => void stop('stdout closed', 0));
   new Session(process.stdin, process.stdout, table, ctx, (reason) => void stop(reason, 0));
   log.info(`candlewire ${VERSION} serving JSON-RPC on stdio (pid ${process.pid})`);
+  if (plan.socket) {
+    if (plan.ws?.explicitHost) log.warn(`--ws-host ${plan.ws.host}: WebSocket clients may connect from other machines (they still need the token)`);
+    sharing = await startSharing({
+      ws: plan.ws,
+      version: VERSION,
+      log,
+      maxClients: config.rpc.maxClients,
+      maxLineBytes: config.rpc.maxLineBytes,
+      clientCount: () => metrics.clientCount,
+      onRefused: () => metrics.refused(),
+      onUnauthorized: () => metrics.unauthorized(),
+      metricsText: () => metrics.prometheus(),
+      openSession: (input, output, onClose) => new Session(input, output, table, ctx, onClose),
+    });
+  }
   return new Promise<number>(() => undefined); // runs until stop() exits the process
 }
 

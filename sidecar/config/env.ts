@@ -14,6 +14,13 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Names the config file when no `--config` is given. */
 export const CONFIG_FILE_ENV = 'CANDLEWIRE_CONFIG';
 
+/** Variables Candlewire reads that are not settings (so they are not reported as typos). */
+const NOT_SETTINGS = [
+  CONFIG_FILE_ENV,
+  // Where the shared sidecar's socket and connection file live (sidecar/rpc/transports/runtime-dir.ts).
+  'CANDLEWIRE_RUNTIME_DIR',
+];
+
 /** Preferred short names, checked before the generic `CANDLEWIRE_<PATH>` name of the same key. */
 const ALIASES: Readonly<Record<string, string>> = {
   'proxy.url': 'CANDLEWIRE_PROXY',
@@ -100,7 +107,7 @@ export interface EnvLayer {
 export function candlewireEnvLayer(env: Env, defaults: FullLayer): EnvLayer {
   const layer: Record<string, unknown> = {};
   const names = new Map<string, string>();
-  const known = new Set<string>([CONFIG_FILE_ENV, ...Object.values(ALIASES)]);
+  const known = new Set<string>([...NOT_SETTINGS, ...Object.values(ALIASES)]);
   for (const leaf of leavesOf(defaults)) {
     const dotted = leaf.path.join('.');
     const generic = envName(leaf.path);

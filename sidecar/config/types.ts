@@ -43,6 +43,10 @@ export interface Config {
     readonly maxLineBytes: number;
     /** Notifications waiting for a slow client before it is disconnected. */
     readonly maxQueuedMessages: number;
+    /** Clients connected at once over every transport (stdio included); one more is refused. */
+    readonly maxClients: number;
+    /** Per client: above this rate forming-kline updates are coalesced; a client still over it is disconnected. */
+    readonly maxNotificationsPerSecond: number;
   };
   readonly rest: { readonly timeoutMs: number; readonly backfillBars: number };
   readonly proxy: {

@@ -21,6 +21,28 @@ export interface HubClient {
   notify(method: string, params: unknown): void;
 }
 
+/** The envelope every streaming notification carries. */
+export interface EventEnvelope {
+  channel: string;
+  key: string;
+  time: number;
+  seq: number;
+  data: unknown;
+}
+
+/**
+ * Watches the hub without being a client: metrics count what it publishes, the event router
+ * forwards events to clients that asked by pattern. Called synchronously; must not throw.
+ */
+export interface HubObserver {
+  /** One event was published; `sent` are the clients that already received it. */
+  published?(channel: string, env: EventEnvelope, sent: ReadonlySet<HubClient>): void;
+  /** A client went away (its subscriptions are released). */
+  clientRemoved?(client: HubClient): void;
+  /** A frame from an exchange could not be parsed. */
+  malformed?(): void;
+}
+
 export interface HubMarket {
   adapter: MarketAdapter;
   exchangeName: string;
@@ -74,6 +96,7 @@ export class Hub {
   private readonly streams = new Map<string, Stream>();
   private readonly subs = new Map<string, Subscription>();
   private readonly clients = new Set<HubClient>();
+  private readonly observers = new Set<HubObserver>();
   /** `exchange:market|topicName` → streams fed by that topic. */
   private readonly topicStreams = new Map<string, Set<Stream>>();
   private readonly feeds = new Map<string, FeedPort>();
@@ -102,6 +125,23 @@ export class Hub {
   removeClient(client: HubClient): void {
     this.clients.delete(client);
     for (const sub of [...this.subs.values()]) if (sub.client === client) this.release(sub);
+    for (const o of this.observers) o.clientRemoved?.(client);
+  }
+
+  /** Registers an observer; returns the function that removes it. */
+  observe(observer: HubObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /** Subscriptions held by all clients. */
+  get subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  /** Distinct streams open (each fed by upstream topics shared by its subscribers). */
+  get streamCount(): number {
+    return this.streams.size;
   }
 
   // ---- catalog ---------------------------------------------------------------------------------
@@ -136,6 +176,8 @@ export class Hub {
     const m = this.market(p.exchange, p.market);
     const symbol = m.adapter.nativeSymbol(p.symbol);
     await this.checkSymbol(m, symbol, p.symbol);
+    // The client may have gone while the instrument list loaded: nothing may be held in its name.
+    if (!this.clients.has(client)) throw new RpcError(ErrorCode.InvalidRequest, 'the client disconnected before the subscription was made');
     const spec: StreamSpec = { exchange: p.exchange, market: p.market, symbol, channel: p.channel };
     if (p.channel === 'kline') {
       spec.interval = this.checkInterval(m, p.interval, p.klineSource ?? 'exchange');
@@ -345,7 +387,10 @@ export class Hub {
         st.series?.onResubscribed();
       }),
       topicError: (topic, message) => this.forTopics(prefix, [topic], (st) => this.failStream(st, message)),
-      malformed: (reason) => this.o.log.debug(`${k}: malformed frame: ${reason}`),
+      malformed: (reason) => {
+        this.o.log.debug(`${k}: malformed frame: ${reason}`);
+        for (const o of this.observers) o.malformed?.();
+      },
     });
     this.feeds.set(k, feed);
     return feed;
@@ -485,22 +530,30 @@ export class Hub {
 
   private publish(stream: Stream, channel: string, time: number, data: unknown): void {
     const seq = this.nextSeq(channel, stream.key);
-    const env = { channel, key: stream.key, time, seq, data };
+    const env: EventEnvelope = { channel, key: stream.key, time, seq, data };
     const sent = new Set<HubClient>();
     for (const sub of stream.subscribers.values()) {
       if (sent.has(sub.client)) continue; // one client, two subscriptions of one key: one copy
       sent.add(sub.client);
       sub.client.notify(channel, env);
     }
+    this.observed(channel, env, sent);
   }
 
   private broadcast(channel: string, key: string, time: number, data: unknown): void {
-    const env = { channel, key, time, seq: this.nextSeq(channel, key), data };
+    const env: EventEnvelope = { channel, key, time, seq: this.nextSeq(channel, key), data };
     for (const c of this.clients) c.notify(channel, env);
+    this.observed(channel, env, this.clients);
   }
 
   private notifyClient(client: HubClient, channel: string, key: string, time: number, data: unknown): void {
-    client.notify(channel, { channel, key, time, seq: this.nextSeq(`${channel}@${client.id}`, key), data });
+    const env: EventEnvelope = { channel, key, time, seq: this.nextSeq(`${channel}@${client.id}`, key), data };
+    client.notify(channel, env);
+    this.observed(channel, env, new Set([client]));
+  }
+
+  private observed(channel: string, env: EventEnvelope, sent: ReadonlySet<HubClient>): void {
+    for (const o of this.observers) o.published?.(channel, env, sent);
   }
 
   private nextSeq(channel: string, key: string): number {

@@ -43,7 +43,8 @@ export const errorDocs: Record<number, string> = {
   [ErrorCode.ExchangeRejected]: "The exchange refused the subscription; `message` carries the exchange's reason.",
   [ErrorCode.UpstreamFailed]: 'A REST request to the exchange failed after retries; `message` names the URL and status.',
   [ErrorCode.NotSubscribed]: 'The data is only kept for subscribed keys: subscribe first.',
-  [ErrorCode.LimitExceeded]: 'A configured limit (subscriptions per client, clients, …) was reached; `data.limit` names it.',
+  [ErrorCode.LimitExceeded]:
+    'A configured limit was reached; `data.limit` names it (maxSubscriptionsPerClient, maxClients) and `data.value` gives it. A client over maxClients gets this error with id null, then is disconnected.',
   [ErrorCode.ShuttingDown]: 'The sidecar is stopping.',
 };
 
@@ -177,6 +178,38 @@ export const GapSchema = z.object({
   reason: z.string(),
 });
 
+const eventPattern = z
+  .string()
+  .min(1)
+  .max(256)
+  .describe('dot-separated pattern matched against channel + key parts, e.g. "status.*", "gap.*", "kline.binance.*", "kline.*.spot.BTCUSDT.kline.1m"');
+export const EventsSubscribeParams = z
+  .object({ channels: z.array(eventPattern).min(1).max(100).describe('channels: kline, trade, ticker, status, gap (or * for all)') })
+  .strict();
+export const EventsSubscribeResult = z.object({
+  channels: z.array(z.string()).describe('the patterns of this request as subscribed (normalized: a bare channel becomes "channel.*")'),
+});
+export const EventsUnsubscribeParams = z
+  .object({ channels: z.array(eventPattern).max(100).optional().describe('default: every pattern this client holds') })
+  .strict()
+  .optional();
+export const EventsUnsubscribeResult = z.object({ channels: z.array(z.string()).describe('the patterns that were removed') });
+
+export const MetricSampleSchema = z.object({
+  name: z.string().describe('Prometheus metric name, e.g. candlewire_events_published_total'),
+  labels: z.record(z.string(), z.string()).optional(),
+  value: z.number(),
+  type: z.enum(['counter', 'gauge']),
+  help: z.string(),
+});
+export const MetricsGetResult = z.object({
+  time: ms.describe('sidecar clock'),
+  values: z
+    .record(z.string(), z.number())
+    .describe('series name as on the /metrics page (e.g. candlewire_events_published_total{channel="kline"}) → value'),
+  samples: z.array(MetricSampleSchema),
+});
+
 export const NoParams = z.union([z.object({}).strict(), z.array(z.never()).max(0)]).optional();
 
 /** Every method: params schema (undefined = no params), result schema and a summary. */
@@ -190,6 +223,13 @@ export const methods = {
   'klines.get': { params: KlinesGetParams, result: KlinesGetResult, summary: 'Klines from the cache (subscribed keys) or from the exchange REST API.' },
   'ticker.get': { params: TickerGetParams, result: TickerGetResult, summary: 'The latest merged ticker of a subscribed symbol.' },
   'status.get': { params: NoParams, result: StatusGetResult, summary: 'Connection health, counters and subscriptions.' },
+  'events.subscribe': {
+    params: EventsSubscribeParams,
+    result: EventsSubscribeResult,
+    summary: 'Receive status, gap and market events by pattern; market patterns follow streams others subscribed and never open new ones.',
+  },
+  'events.unsubscribe': { params: EventsUnsubscribeParams, result: EventsUnsubscribeResult, summary: 'Drop event patterns (all when none are given).' },
+  'metrics.get': { params: NoParams, result: MetricsGetResult, summary: 'Counters and gauges, named as on the Prometheus /metrics page.' },
   ping: { params: NoParams, result: PingResult, summary: 'Liveness check; does no work (the round-trip baseline of `npm run bench`).' },
   shutdown: { params: NoParams, result: ShutdownResult, summary: 'Stop the sidecar cleanly.' },
 } as const;

@@ -8,6 +8,8 @@ import type { Readable, Writable } from 'node:stream';
 import { JSONRPCErrorException, JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
 import type { z } from 'zod';
 import type { Hub, HubClient } from '../hub/hub';
+import { EventRouter } from './events';
+import { Metrics } from './metrics';
 import { LineReader, LineWriter } from './ndjson';
 import { OutboundQueue } from './outbound';
 import { RpcError } from './errors';
@@ -21,6 +23,12 @@ export interface RpcContext {
   shutdown(): void;
   maxLineBytes?: number;
   maxQueuedMessages?: number;
+  /** Per client; above it forming-kline updates are coalesced, then the client is disconnected. */
+  maxNotificationsPerSecond?: number;
+  /** Event patterns (events.subscribe); created by createMethodTable when absent. */
+  events?: EventRouter;
+  /** Counters (metrics.get, /metrics); created by createMethodTable when absent. */
+  metrics?: Metrics;
 }
 
 type Handler = (params: unknown, session: Session) => unknown;
@@ -41,6 +49,9 @@ function validated<M extends MethodName>(name: M, fn: (p: z.infer<(typeof method
 
 /** Builds the shared method table. */
 export function createMethodTable(ctx: RpcContext): JSONRPCServer<Session> {
+  const events = (ctx.events ??= new EventRouter(ctx.hub, { maxPatternsPerClient: 50 }));
+  const metrics = (ctx.metrics ??= new Metrics(ctx.hub));
+  metrics.patternCount = () => events.patternCount;
   const server = new JSONRPCServer<Session>({ errorListener: (message, data) => ctx.log.debug(`rpc: ${message} ${String(data)}`) });
   server.mapErrorToJSONRPCErrorResponse = (id, error: unknown) => {
     if (error instanceof RpcError) return createJSONRPCErrorResponse(id, error.code, error.message, error.data);
@@ -74,6 +85,9 @@ export function createMethodTable(ctx: RpcContext): JSONRPCServer<Session> {
     }),
     'ticker.get': validated('ticker.get', (p) => ctx.hub.ticker(p.exchange, p.market, p.symbol)),
     'status.get': validated('status.get', () => ({ version: ctx.version, ...ctx.hub.status() })),
+    'events.subscribe': validated('events.subscribe', (p, s) => ({ channels: events.subscribe(s, p.channels) })),
+    'events.unsubscribe': validated('events.unsubscribe', (p, s) => ({ channels: events.unsubscribe(s, p?.channels) })),
+    'metrics.get': validated('metrics.get', () => ({ time: Date.now(), values: metrics.values(), samples: metrics.samples() })),
     ping: validated('ping', () => ({ time: Date.now() })),
     shutdown: validated('shutdown', (_p, s) => {
       s.afterFlush(() => ctx.shutdown());
@@ -118,9 +132,12 @@ export class Session implements HubClient {
   ) {
     this.out = new OutboundQueue(new LineWriter(output), {
       maxMessages: ctx.maxQueuedMessages ?? 50_000,
-      overflow: (reason) => this.close(`outbound queue overflow: ${reason}`),
+      maxPerSecond: ctx.maxNotificationsPerSecond,
+      counters: ctx.metrics,
+      overflow: (reason) => this.close(reason),
     });
     ctx.hub.addClient(this);
+    ctx.metrics?.sessionOpened(this);
     this.reader = new LineReader(input, {
       maxLineBytes: ctx.maxLineBytes ?? 1024 * 1024,
       onLine: (line) => this.receive(line),
@@ -137,6 +154,23 @@ export class Session implements HubClient {
     this.out.push({ jsonrpc: '2.0', method, params }, method === 'kline' ? (params as { key: string }).key : undefined);
   }
 
+  /**
+   * Resolves once no request is in flight and everything queued has been handed to the stream,
+   * or after `timeoutMs` (a client that stopped reading never drains).
+   */
+  idle(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      t.unref?.();
+      const done = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      if (this.inflight === 0) this.out.flushed().then(done);
+      else this.flushWaiters.push(done);
+    });
+  }
+
   /** Runs `fn` once every response already queued has been handed to the stream. */
   afterFlush(fn: () => void): void {
     this.flushWaiters.push(fn);
@@ -146,13 +180,20 @@ export class Session implements HubClient {
     if (this.closed) return;
     this.closed = true;
     this.reader.stop();
+    this.out.close();
     this.ctx.hub.removeClient(this);
+    this.ctx.metrics?.sessionClosed(this);
     this.ctx.log.debug(`client ${this.clientName} (${this.id}) closed: ${reason}`);
     this.onClose?.(reason);
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Notifications waiting in this client's outbound queue (metrics). */
+  get queued(): number {
+    return this.out.length;
   }
 
   private receive(line: string): void {

@@ -68,7 +68,7 @@ describe('defaults', () => {
       channelStaleMs: 120000,
       clientPingMs: 0,
     });
-    expect(c.rpc).toEqual({ maxSubscriptionsPerClient: 50, maxLineBytes: 1048576, maxQueuedMessages: 50000 });
+    expect(c.rpc).toEqual({ maxSubscriptionsPerClient: 50, maxLineBytes: 1048576, maxQueuedMessages: 50000, maxClients: 32, maxNotificationsPerSecond: 5000 });
     expect(c.rest).toEqual({ timeoutMs: 15000, backfillBars: 1000 });
     expect(c.proxy).toEqual({ url: undefined, noProxy: [] });
     expect(c.log.level).toBe('info');
