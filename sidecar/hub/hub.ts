@@ -248,7 +248,11 @@ export class Hub {
     const key = streamKey(spec);
     const limit = p.limit ?? 500;
     const series = this.streams.get(key)?.series;
-    if (series) {
+    // The cache answers unless the window reaches back before its oldest bar (a chart scrolling
+    // into older history): that part only the exchange has.
+    const oldest = series?.ring.get({ limit: 1, startTime: 0 })[0];
+    const beforeCache = oldest !== undefined && (p.endTime ?? Infinity) < oldest.openTime;
+    if (series && !beforeCache) {
       return { key, source: 'cache', klines: series.ring.get({ limit, startTime: p.startTime, endTime: p.endTime }) };
     }
     await this.checkSymbol(m, symbol, p.symbol);
@@ -256,10 +260,14 @@ export class Hub {
     const hist = this.history.forSeries(m.adapter, symbol, interval);
     let bars: Kline[];
     try {
-      bars =
-        p.startTime !== undefined || p.endTime !== undefined
-          ? await hist.range(p.startTime ?? 0, p.endTime ?? this.now())
-          : await hist.latest(limit);
+      if (p.startTime === undefined && p.endTime === undefined) {
+        bars = await hist.latest(limit);
+      } else {
+        const end = p.endTime ?? this.now();
+        // Only an end: the `limit` bars before it (calendar months counted long).
+        const start = p.startTime ?? end - limit * (interval.ms ?? 31 * 86_400_000);
+        bars = await hist.range(start, end);
+      }
     } catch (err) {
       throw upstream(err);
     }
