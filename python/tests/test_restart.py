@@ -1,0 +1,91 @@
+"""The shared sidecar restarts: a connected client reconnects with backoff, restores its
+subscriptions (same ids for the caller), and its streams go on without a missing or repeated bar."""
+import threading
+import time
+import unittest
+from datetime import timedelta
+
+from support import FakeExchange, SharedSidecar, needs_socket, temp_dir, wait_for
+
+from candlewire import Client, ClientStatus
+
+BTC_1S = "btcusdt@kline_1s"
+
+
+@needs_socket
+class Restart(unittest.TestCase):
+    def setUp(self) -> None:
+        self.fake = FakeExchange(seed=31)
+        self.config = self.fake.config_file()
+        self.runtime = temp_dir()
+        self.sidecars = [SharedSidecar(self.config, self.runtime)]
+
+    def tearDown(self) -> None:
+        for s in self.sidecars:
+            s.stop()
+        self.fake.close()
+
+    def restart(self, kill: bool) -> SharedSidecar:
+        self.sidecars[-1].stop(kill=kill)
+        # Down for a few bars, so the client has closed bars to catch up on.
+        time.sleep(2.5)
+        self.sidecars.append(SharedSidecar(self.config, self.runtime))
+        return self.sidecars[-1]
+
+    def test_client_recovers_and_resubscribes(self) -> None:
+        statuses = []
+        with Client.connect(runtime_dir=self.runtime, reconnect_max_delay=0.5, timeout=20) as client:
+            client.on_status(statuses.append)
+            stream = client.stream("BTCUSDT", "1s", closed_only=True, timeout=30)
+            sub_id = stream.subscription.id
+            bars = [next(stream), next(stream)]
+            first_pid = client.sidecar_pid
+
+            # 1. Abrupt death (SIGKILL): the stale connection file and socket stay behind.
+            outage_call = {}
+            second = self.restart(kill=True)
+            t = threading.Thread(target=lambda: outage_call.setdefault("ping", client.ping()))
+            t.start()  # a call made during the outage waits for the reconnect instead of failing
+            wait_for("reconnected", lambda: any(s.state == "reconnected" for s in statuses))
+            t.join(20)
+            self.assertIn("ping", outage_call)
+            self.assertEqual(client.sidecar_pid, second.pid)
+            self.assertNotEqual(first_pid, second.pid)
+            wait_for("the upstream resubscribed", lambda: self.fake.topics().get(BTC_1S) == 1)
+            self.assertEqual([s["key"] for s in client.subscriptions()], [stream.key])
+            restart_time = bars[-1].open_time
+            while bars[-1].open_time < restart_time + timedelta(seconds=4) or len(bars) < 6:
+                bars.append(next(stream))
+
+            # 2. A clean stop (SIGTERM): the connection file is removed, a new one appears later.
+            third = self.restart(kill=False)
+            wait_for("reconnected twice", lambda: sum(s.state == "reconnected" for s in statuses) >= 2)
+            self.assertEqual(client.sidecar_pid, third.pid)
+            later = bars[-1].open_time
+            while bars[-1].open_time < later + timedelta(seconds=3):
+                bars.append(next(stream))
+
+            # No missing and no repeated closed bar across both restarts.
+            opens = [b.open_time for b in bars]
+            self.assertEqual(len(set(opens)), len(opens), "no closed bar delivered twice")
+            ordered = sorted(opens)
+            self.assertEqual({b - a for a, b in zip(ordered, ordered[1:])}, {timedelta(seconds=1)}, "no missing bar")
+            truth = self.fake.request("groundTruth", symbol="BTCUSDT", interval="1s", **{"from": _ms(ordered[0]), "to": _ms(ordered[-1])})["klines"]
+            by_open = {b.open_time_ms: b for b in bars}
+            self.assertEqual([(k["openTime"], k["close"], k["volume"]) for k in truth], [(o, by_open[o].close, by_open[o].volume) for o in sorted(by_open)])
+
+            states = [s.state for s in statuses if isinstance(s, ClientStatus)]
+            self.assertIn("disconnected", states)
+            self.assertIn("reconnecting", states)
+            # The caller's subscription id survived both restarts.
+            client.unsubscribe(sub_id)
+            wait_for("the upstream released", lambda: BTC_1S not in self.fake.topics())
+            stream.close()
+
+
+def _ms(dt) -> int:  # type: ignore[no-untyped-def]
+    return int(dt.timestamp() * 1000)
+
+
+if __name__ == "__main__":
+    unittest.main()
