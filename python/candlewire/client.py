@@ -690,6 +690,9 @@ class Client:
         """Resubscribes everything on a new connection, then delivers the closed bars missed meanwhile."""
         with self._lock:
             subs = list(self._subs.values())
+            # Where each stream stood BEFORE resubscribing: live bars arriving while we restore
+            # move last_closed_ms past the hole, so the catch-up must start from this snapshot.
+            resume_from = {key: state.last_closed_ms for key, state in self._keys.items()}
         lost: List[Tuple[Subscription, CandlewireError]] = []
         for sub in subs:
             try:
@@ -706,12 +709,13 @@ class Client:
         with self._lock:
             keys = list(self._keys.items())
         for key, state in keys:
-            if state.last_closed_ms is None:
+            last = resume_from.get(key)
+            if last is None:
                 continue
             try:
                 missed = conn.request(
                     "klines.get",
-                    {**_spec_params(state.spec), "startTime": state.last_closed_ms + 1, "limit": 100_000},
+                    {**_spec_params(state.spec), "startTime": last + 1, "limit": 100_000},
                     timeout=self.timeout,
                 )
             except CandlewireError:
