@@ -38,6 +38,24 @@ export function toDecimal(value: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+const DIGITS = /^\d{1,16}$/;
+
+/**
+ * A non-negative integer sent as a JSON number or as a string of digits (`"1597026383085"`): times
+ * in epoch milliseconds, counts. Undefined for anything else.
+ */
+export function toInteger(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value !== 'string' || !DIGITS.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** `value` when it is a non-empty string, else undefined. */
+export function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /** A short printable form of a bad value for error messages. */
 export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -70,18 +88,12 @@ export class FieldReader<T> {
 
   /** A required decimal string or number. */
   decimal(key: keyof T & string): number {
-    const n = toDecimal(this.raw[key]);
-    if (n === undefined) return this.fail(key, 'a decimal number', NaN);
-    return n;
+    return this.required(key, toDecimal, 'a decimal number', NaN);
   }
 
   /** An optional decimal; absent, null or empty string is undefined, anything else must parse. */
   optDecimal(key: keyof T & string): number | undefined {
-    const v = this.raw[key];
-    if (v === undefined || v === null || v === '') return undefined;
-    const n = toDecimal(v);
-    if (n === undefined) return this.fail(key, 'a decimal number', undefined);
-    return n;
+    return this.optional(key, toDecimal, 'a decimal number');
   }
 
   /** A required integer (times in ms, ids, counts). */
@@ -97,6 +109,16 @@ export class FieldReader<T> {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) return this.fail(key, 'an integer', undefined);
     return v;
+  }
+
+  /** Required epoch milliseconds, as a JSON integer or a string of digits. */
+  ms(key: keyof T & string): number {
+    return this.required(key, toInteger, 'epoch milliseconds', 0);
+  }
+
+  /** Optional epoch milliseconds; absent, null or empty string is undefined, anything else must parse. */
+  optMs(key: keyof T & string): number | undefined {
+    return this.optional(key, toInteger, 'epoch milliseconds');
   }
 
   /** A required non-empty string. */
@@ -121,6 +143,18 @@ export class FieldReader<T> {
       return new FieldReader<U>({}, what, this.sink);
     }
     return new FieldReader<U>(v, what, this.sink);
+  }
+
+  private required<V>(key: string, read: (value: unknown) => V | undefined, expected: string, placeholder: V): V {
+    const value = read(this.raw[key]);
+    return value === undefined ? this.fail(key, expected, placeholder) : value;
+  }
+
+  private optional<V>(key: string, read: (value: unknown) => V | undefined, expected: string): V | undefined {
+    const raw = this.raw[key];
+    if (raw === undefined || raw === null || raw === '') return undefined;
+    const value = read(raw);
+    return value === undefined ? this.fail(key, expected, undefined) : value;
   }
 
   private fail<P>(key: string, expected: string, placeholder: P): P {

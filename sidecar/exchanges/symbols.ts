@@ -36,3 +36,14 @@ export function parseUnified(input: string): UnifiedParts | undefined {
 export function formatUnified(base: string, quote: string, settle?: string): string {
   return settle === undefined ? `${base}/${quote}` : `${base}/${quote}:${settle}`;
 }
+
+/**
+ * The native spelling of exchanges that join base and quote in upper case in both markets:
+ * `BTC/USDT`, `BTC/USDT:USDT`, `btcusdt` → `BTCUSDT`. The settle part of a unified perp symbol is
+ * dropped: the market already says which contract the pair names.
+ */
+export function joinedSymbol(input: string): string {
+  const parts = parseUnified(input);
+  if (parts) return `${parts.base}${parts.quote}`;
+  return input.trim().toUpperCase();
+}

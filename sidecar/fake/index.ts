@@ -11,6 +11,6 @@ export {
   type RestLogEntry,
 } from './server';
 export { MarketSim, createMarketSim, type MarketSimOptions, type SimKline, type SimTrade, type SimSymbol, type SymbolSpec, type SimAggregate, type KlinePage } from './market-sim';
-export { parseInterval, barOpen, barClose, nextOpen, type SimInterval } from './interval';
+export { parseInterval, simInterval, barOpen, barClose, nextOpen, type SimInterval } from './interval';
 export { FAKE_PROTOCOLS, fakeProtocol } from './protocols';
 export type { FakeProtocol, FakeMarketProtocol, TopicSpec, PushKind } from './protocol';

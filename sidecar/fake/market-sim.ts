@@ -4,9 +4,9 @@
  * live stream, the ground truth a test compares against — is computed the same way, in O(1) per
  * second. Klines are built from exactly those trades with exact decimal sums.
  */
-import { formatUnits } from './decimal';
+import { formatUnits } from '../market/decimal';
 import { hash4, hashString, mix32, unit } from './hash';
-import { barClose, barOpen, firstOpenAtOrAfter, nextOpen, parseInterval, prevOpen, type SimInterval } from './interval';
+import { barClose, barOpen, firstOpenAtOrAfter, nextOpen, opensBefore, simInterval, type SimInterval } from './interval';
 
 /** How one symbol trades. Only `symbol` is required; the rest has realistic defaults. */
 export interface SymbolSpec {
@@ -92,6 +92,11 @@ export interface SimKline {
   lastTradeId: number;
   /** True once closeTime < now. */
   closed: boolean;
+}
+
+/** The open, high, low and close of a bar, each through `format` (exchanges print decimals their own way). */
+export function ohlc(k: SimKline, format: (decimal: string) => string = (decimal) => decimal): string[] {
+  return [format(k.open), format(k.high), format(k.low), format(k.close)];
 }
 
 /** Totals of the trades inside a time window (strings as in SimKline; prices absent without trades). */
@@ -275,8 +280,7 @@ export class MarketSim {
     if (q.startTime !== undefined && q.pageFrom === 'oldest') {
       return this.klines(symbol, iv, q.startTime, endOpen, q.limit);
     }
-    let from = endOpen;
-    for (let i = 1; i < q.limit; i++) from = prevOpen(iv, from);
+    let from = opensBefore(iv, endOpen, q.limit - 1);
     if (q.startTime !== undefined) from = Math.max(from, q.startTime);
     return this.klines(symbol, iv, from, endOpen, q.limit);
   }
@@ -455,10 +459,7 @@ export class MarketSim {
 
 /** Parses an interval name, throwing on a bad one (callers validate names at their boundary). */
 function resolveInterval(interval: string | SimInterval): SimInterval {
-  if (typeof interval !== 'string') return interval;
-  const iv = parseInterval(interval);
-  if (iv instanceof Error) throw iv;
-  return iv;
+  return typeof interval === 'string' ? simInterval(interval) : interval;
 }
 
 function resolveSpec(spec: SymbolSpec, tradeRate: number): SimSymbol {
@@ -488,25 +489,24 @@ function emptyAgg(): Agg {
   return { count: 0, open: 0, high: 0, low: 0, close: 0, firstId: -1, lastId: -1, lastSize: 0, volume: 0, quote: 0n, buyVolume: 0, buyQuote: 0n };
 }
 
+/** Appends one trade to `acc`: a one-trade aggregate. */
 function addTrade(acc: Agg, t: RawTrade): void {
-  const quote = BigInt(t.priceUnits) * BigInt(t.sizeUnits);
-  if (acc.count === 0) {
-    acc.open = acc.high = acc.low = t.priceUnits;
-    acc.firstId = t.id;
-  } else {
-    if (t.priceUnits > acc.high) acc.high = t.priceUnits;
-    if (t.priceUnits < acc.low) acc.low = t.priceUnits;
-  }
-  acc.close = t.priceUnits;
-  acc.lastId = t.id;
-  acc.lastSize = t.sizeUnits;
-  acc.count++;
-  acc.volume += t.sizeUnits;
-  acc.quote += quote;
-  if (t.buy) {
-    acc.buyVolume += t.sizeUnits;
-    acc.buyQuote += quote;
-  }
+  const p = t.priceUnits;
+  const quote = BigInt(p) * BigInt(t.sizeUnits);
+  addAgg(acc, {
+    count: 1,
+    open: p,
+    high: p,
+    low: p,
+    close: p,
+    firstId: t.id,
+    lastId: t.id,
+    lastSize: t.sizeUnits,
+    volume: t.sizeUnits,
+    quote,
+    buyVolume: t.buy ? t.sizeUnits : 0,
+    buyQuote: t.buy ? quote : 0n,
+  });
 }
 
 /** Appends `later` (which follows acc in time) to `acc`. */

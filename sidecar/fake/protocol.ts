@@ -37,6 +37,9 @@ export type ClientRequest =
   | { type: 'reply'; text: string }
   | { type: 'ignore' };
 
+/** A subscribe or unsubscribe request. */
+export type SubscribeRequest = Extract<ClientRequest, { type: 'subscribe' | 'unsubscribe' }>;
+
 /** Why a subscribe request is refused. */
 export type RejectReason =
   | { kind: 'invalid-topic'; topic: string; message: string }
@@ -118,8 +121,8 @@ export interface FakeMarketProtocol {
      */
     ackPerTopic?: boolean;
     /** Acknowledgement(s) of a subscribe/unsubscribe (undefined: the protocol sends none). */
-    ack(req: Extract<ClientRequest, { type: 'subscribe' | 'unsubscribe' }>, conn: FakeConnection): string | string[] | undefined;
-    reject(req: Extract<ClientRequest, { type: 'subscribe' | 'unsubscribe' }>, reason: RejectReason, conn: FakeConnection): string | string[];
+    ack(req: SubscribeRequest, conn: FakeConnection): string | string[] | undefined;
+    reject(req: SubscribeRequest, reason: RejectReason, conn: FakeConnection): string | string[];
     /** Frames pushed right after a topic is subscribed (e.g. an initial snapshot); already framed. */
     onSubscribed?(ctx: PayloadContext, conn: FakeConnection): string[];
     list(req: Extract<ClientRequest, { type: 'list' }>, conn: FakeConnection): string;

@@ -2,7 +2,7 @@
  * Quote-like data derived from the simulator at a moment: best bid/ask, mark/index/funding and
  * rolling statistics. Deterministic in (seed, symbol, time) like the trades they follow.
  */
-import { formatUnits } from './decimal';
+import { formatUnits } from '../market/decimal';
 import { hash4, hashString, unit } from './hash';
 import type { MarketSim, SimAggregate } from './market-sim';
 
@@ -98,4 +98,14 @@ export function rollingStats(sim: MarketSim, symbol: string, now: number, window
     stats.priceChangePercent = (((close - open) / open) * 100).toFixed(3);
   }
   return stats;
+}
+
+/**
+ * The prices a ticker quotes over the window of `stats`: the last trade and the window's open,
+ * high and low. A window without trades quotes its last price (the previous close, else the bid)
+ * throughout.
+ */
+export function windowPrices(stats: RollingStats, book: BookTop): { last: string; open: string; high: string; low: string } {
+  const last = stats.close ?? stats.prevClose ?? book.bid;
+  return { last, open: stats.open ?? last, high: stats.high ?? last, low: stats.low ?? last };
 }

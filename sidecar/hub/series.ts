@@ -145,6 +145,10 @@ export class KlineSeries {
   private apply(updates: readonly Kline[]): void {
     for (const k of updates) {
       if (k.closed && this.inHole(k.openTime)) continue;
+      // A closed bar at or before the last settled one is final (often healed from REST): trades
+      // an exchange replays after a reconnect (e.g. a snapshot of recent trades) must not rebuild it.
+      const last = this.ring.lastClosed();
+      if (k.closed && last && k.openTime <= last.openTime) continue;
       if (this.ring.upsert(k) !== 'ignored') this.o.events.kline(k);
     }
   }

@@ -1,8 +1,8 @@
 /**
- * Exact decimal sums of exchange numbers. A price or size parsed from the exchange's decimal string
- * is a double whose shortest string form (`String(n)`) is that decimal again, so the decimal is
- * recovered from `String(n)` and summed as a scaled BigInt: 0.1 + 0.2 is 0.3, not
- * 0.30000000000000004.
+ * Exact decimal arithmetic on exchange numbers. A price or size parsed from the exchange's decimal
+ * string is a double whose shortest string form (`String(n)`) is that decimal again, so the decimal
+ * is recovered from `String(n)` and summed as a scaled BigInt: 0.1 + 0.2 is 0.3, not
+ * 0.30000000000000004. Scaled integers print back as exact decimal strings (formatUnits).
  */
 
 /** A decimal value `units / 10^scale`. */
@@ -89,18 +89,7 @@ export class DecimalSum {
 
   /** The exact sum as a plain decimal string without trailing zeros ("0.3", "-12", "2082.4799"). */
   toString(): string {
-    const negative = this.#units < 0n;
-    let digits = (negative ? -this.#units : this.#units).toString();
-    let text: string;
-    if (this.#scale === 0) {
-      text = digits;
-    } else {
-      digits = digits.padStart(this.#scale + 1, '0');
-      const int = digits.slice(0, digits.length - this.#scale);
-      const frac = digits.slice(digits.length - this.#scale).replace(/0+$/, '');
-      text = frac ? `${int}.${frac}` : int;
-    }
-    return negative && text !== '0' ? `-${text}` : text;
+    return trimZeros(formatUnits(this.#units, this.#scale));
   }
 
   /** An independent copy. */
@@ -120,4 +109,43 @@ export class DecimalSum {
       this.#units += x.units * pow10(this.#scale - x.scale);
     }
   }
+}
+
+/** `units / 10^scale` as a decimal string with exactly `scale` decimals: (123456n, 2) → "1234.56". */
+export function formatUnits(units: number | bigint, scale: number): string {
+  let big = typeof units === 'bigint' ? units : BigInt(units);
+  const negative = big < 0n;
+  if (negative) big = -big;
+  let digits = big.toString();
+  if (scale > 0) {
+    digits = digits.padStart(scale + 1, '0');
+    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  }
+  return negative ? `-${digits}` : digits;
+}
+
+/** A decimal string without trailing zeros after the point: "16980.50" → "16980.5", "2.000" → "2", "-0.00" → "0". */
+export function trimZeros(text: string): string {
+  if (!text.includes('.')) return text;
+  const trimmed = text.replace(/0+$/, '').replace(/\.$/, '');
+  return trimmed === '-0' || trimmed === '' || trimmed === '-' ? '0' : trimmed;
+}
+
+/**
+ * A decimal string re-expressed with exactly `decimals` decimals: padded with zeros, or rounded
+ * half away from zero when it carries more (exchanges format their sums this way).
+ */
+export function toFixedDecimals(text: string, decimals: number): string {
+  const negative = text.startsWith('-');
+  const body = negative ? text.slice(1) : text;
+  const dot = body.indexOf('.');
+  const intPart = dot < 0 ? body : body.slice(0, dot);
+  const fracPart = dot < 0 ? '' : body.slice(dot + 1);
+  if (fracPart.length <= decimals) {
+    const out = decimals > 0 ? `${intPart || '0'}.${fracPart.padEnd(decimals, '0')}` : intPart || '0';
+    return negative ? `-${out}` : out;
+  }
+  let units = BigInt((intPart || '0') + fracPart.slice(0, decimals));
+  if (fracPart.charCodeAt(decimals) >= 53 /* '5' */) units += 1n;
+  return formatUnits(negative ? -units : units, decimals);
 }

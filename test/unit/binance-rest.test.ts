@@ -95,7 +95,7 @@ describe('kline bodies', () => {
     expect(() => spot.klines.parse('[[1,2,3]]', 0)).toThrow('row 0');
     const badPrice = body.replace('"0.2463"', '"n/a"');
     expect(() => spot.klines.parse(badPrice, 0)).toThrow(/row 1: item 1 should be a decimal/);
-    const badTime = body.replace('1626992700000', '"1626992700000"');
+    const badTime = body.replace('1626992700000', 'null');
     expect(() => spot.klines.parse(badTime, 0)).toThrow(/row 1: open time/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binance } from '../../sidecar/exchanges/binance';
-import { nativeSymbol } from '../../sidecar/exchanges/binance/symbols';
+import { joinedSymbol as nativeSymbol } from '../../sidecar/exchanges/symbols';
 import { formatUnified, parseUnified } from '../../sidecar/exchanges/symbols';
 
 describe('Binance native symbols', () => {

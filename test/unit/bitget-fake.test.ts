@@ -253,9 +253,12 @@ describe('fake Bitget REST', () => {
       const truth = fakes.groundTruth('bitget', market, 'BTCUSDT', '1m', from, lastClosed);
       expect(range.length, market).toBe(2501);
       expect(range, market).toEqual(truth.map(({ trades: _, ...k }) => k)); // no trade count in Bitget candles
-      // One bar: Bitget rows carry no close time, so the request reaches one bar back to size it.
+      // One bar: one page asking for exactly that bar (each bound widened by 1 ms), sized by the page's interval.
       const one = await fetchKlines(adapter.rest, text, { symbol: 'BTCUSDT', interval: '1m', startTime: lastClosed, endTime: lastClosed }, { intervalMs: 60_000 });
       expect(one.map((k) => [k.openTime, k.closeTime, k.closed])).toEqual([[lastClosed, lastClosed + 59_999, true]]);
+      const log = fakes.server('bitget', market).restRequests;
+      const asked = new URL(log[log.length - 1].url, 'http://fake').searchParams;
+      expect([asked.get('startTime'), asked.get('endTime')], market).toEqual([String(lastClosed - 1), String(lastClosed + 1)]);
       const latest = await fetchKlines(adapter.rest, text, { symbol: 'BTCUSDT', interval: '1m', limit: 1200 }, { intervalMs: 60_000 });
       expect(latest).toHaveLength(1200);
       expect(latest[latest.length - 1]).toMatchObject({ openTime: Math.floor(Date.now() / 60_000) * 60_000, closed: false });
@@ -291,7 +294,7 @@ describe('fake Bitget REST', () => {
     };
     const unknown = await get(`${spot}/api/v2/spot/market/candles?symbol=NOPEUSDT&granularity=1min`);
     expect(unknown).toMatchObject({ status: 400, body: { code: '40034', msg: 'Parameter NOPEUSDT does not exist' } });
-    expect(bitget.market('spot', fakes.url('bitget', 'spot')).rest.errorMessage?.(JSON.stringify(unknown.body))).toBe('Parameter NOPEUSDT does not exist (code "40034")');
+    expect(bitget.market('spot', fakes.url('bitget', 'spot')).rest.errorMessage?.(JSON.stringify(unknown.body))).toBe('Parameter NOPEUSDT does not exist (code 40034)');
     expect((await get(`${spot}/api/v2/spot/market/candles?symbol=BTCUSDT&granularity=1m`)).status).toBe(400); // futures spelling on spot
     expect((await get(`${perp}/api/v2/mix/market/candles?symbol=BTCUSDT&productType=USDT-FUTURES&granularity=1min`)).status).toBe(400);
     expect((await get(`${perp}/api/v2/mix/market/candles?symbol=BTCUSDT&granularity=1m`)).body.msg).toMatch(/productType/);

@@ -14,15 +14,14 @@ describe('kline requests', () => {
   it('spot: /api/v2/spot/market/candles with the spot granularity spelling', () => {
     const { url } = spot.klines.request({ symbol: 'btcusdt', interval: '1h', startTime: 1695830400000, endTime: 1695841200000, limit: 1000 });
     expect(url.startsWith('https://api.bitget.com/api/v2/spot/market/candles?')).toBe(true);
-    // One bar earlier than asked and one more row (rows carry no close time: two rows size the bars);
-    // each bound widened by 1 ms (Bitget does not say whether "after"/"before" include the bound).
-    expect(query(url)).toEqual({ symbol: 'BTCUSDT', granularity: '1h', startTime: String(1695830400000 - 3_600_000 - 1), endTime: '1695841200001', limit: '1000' });
+    // Each bound widened by 1 ms (Bitget does not say whether "after"/"before" include the bound).
+    expect(query(url)).toEqual({ symbol: 'BTCUSDT', granularity: '1h', startTime: String(1695830400000 - 1), endTime: '1695841200001', limit: '1000' });
   });
 
   it('perp: /api/v2/mix/market/candles with productType and the futures spelling', () => {
     const { url } = perp.klines.request({ symbol: 'BTCUSDT', interval: '1h', limit: 200 });
     expect(url.startsWith('https://api.bitget.com/api/v2/mix/market/candles?')).toBe(true);
-    expect(query(url)).toEqual({ symbol: 'BTCUSDT', productType: 'USDT-FUTURES', granularity: '1H', limit: '201' });
+    expect(query(url)).toEqual({ symbol: 'BTCUSDT', productType: 'USDT-FUTURES', granularity: '1H', limit: '200' });
   });
 
   it('newest rows of a limited window, at most 1000 per page', () => {
@@ -57,16 +56,16 @@ describe('kline requests', () => {
     expect(query(spot.klines.request({ symbol: 'BTCUSDT', interval: '1d', startTime, endTime, limit: 1000 }).url).startTime).toBeDefined();
   });
 
-  it('a month page reaches back a whole month for its extra bar', () => {
+  it('a page asks for exactly its window and limit', () => {
     const start = Date.UTC(2024, 2, 1);
     const { url } = spot.klines.request({ symbol: 'BTCUSDT', interval: '1M', startTime: start, limit: 3 });
-    expect(Number(query(url).startTime)).toBe(start - 31 * 86_400_000 - 1);
+    expect(query(url)).toEqual({ symbol: 'BTCUSDT', granularity: '1Mutc', startTime: String(start - 1), limit: '3' });
   });
 
   it('a local base URL with a trailing slash joins cleanly', () => {
     const rest = bitget.market('spot', { ws: '', rest: 'http://127.0.0.1:40000/' }).rest;
     expect(rest.klines.request({ symbol: 'BTCUSDT', interval: '1m', limit: 2 }).url).toBe(
-      'http://127.0.0.1:40000/api/v2/spot/market/candles?symbol=BTCUSDT&granularity=1min&limit=3',
+      'http://127.0.0.1:40000/api/v2/spot/market/candles?symbol=BTCUSDT&granularity=1min&limit=2',
     );
     expect(rest.instruments.request().url).toBe('http://127.0.0.1:40000/api/v2/spot/public/symbols');
     expect(perp.instruments.request().url).toBe('https://api.bitget.com/api/v2/mix/market/contracts?productType=USDT-FUTURES');
@@ -74,6 +73,7 @@ describe('kline requests', () => {
 });
 
 describe('kline bodies', () => {
+  const page = { symbol: 'BTCUSDT', interval: '1m', limit: 1000 };
   // Futures: the rows of the documented response example (Get-Candle-Data, 5m bars),
   // `[ts, open, high, low, close, baseVol, quoteVol]`, given newest first to check the sort.
   const futuresBody = JSON.stringify({
@@ -86,8 +86,8 @@ describe('kline bodies', () => {
     ],
   });
 
-  it('futures rows → klines sorted by open time, quote volume at index 6, sized from their spacing', () => {
-    const klines = perp.klines.parse(futuresBody, 1695836100000 + 60_000);
+  it('futures rows → klines sorted by open time, quote volume at index 6, sized by the page interval', () => {
+    const klines = perp.klines.parse(futuresBody, 1695836100000 + 60_000, { ...page, interval: '5m' });
     expect(klines).toEqual([
       { openTime: 1695835800000, closeTime: 1695836099999, open: 26210.5, high: 26210.5, low: 26194.5, close: 26194.5, volume: 26.26, quoteVolume: 687897.63, closed: true },
       { openTime: 1695836100000, closeTime: 1695836399999, open: 26194.5, high: 26194.5, low: 26171, close: 26171, volume: 17.98, quoteVolume: 470618.72, closed: false },
@@ -108,7 +108,7 @@ describe('kline bodies', () => {
   });
 
   it('spot rows: the quote volume is the LAST item (index 7), not the USDT volume', () => {
-    const klines = spot.klines.parse(spotBody, 1656604860000 + 60_000);
+    const klines = spot.klines.parse(spotBody, 1656604860000 + 60_000, page);
     expect(klines.map((k) => [k.openTime, k.closeTime, k.volume, k.quoteVolume, k.closed])).toEqual([
       [1656604800000, 1656604859999, 428.3462, 16198849.2, true],
       [1656604860000, 1656604919999, 1.5, 56673.4, true],
@@ -117,37 +117,36 @@ describe('kline bodies', () => {
   });
 
   it('the bar in progress and the one closing right now are not closed', () => {
-    const klines = spot.klines.parse(spotBody, 1656604919999);
+    const klines = spot.klines.parse(spotBody, 1656604919999, page);
     expect(klines.map((k) => k.closed)).toEqual([true, false]);
   });
 
-  it('a caller that passes the interval sizes even a single row; without it one row is an error', () => {
+  it('the page interval sizes even a single row; without the page query the rows cannot be sized', () => {
     const one = JSON.stringify({ code: '00000', msg: 'success', requestTime: 1, data: [['1656604800000', '1', '1', '1', '1', '1', '1', '1']] });
-    const parse = spot.klines.parse as (body: string, now: number, query?: { interval: string }) => ReturnType<typeof spot.klines.parse>;
-    expect(parse(one, 1656604800000 + 3_600_000 - 1, { interval: '1h' })[0]).toMatchObject({ closeTime: 1656604800000 + 3_600_000 - 1, closed: false });
-    expect(() => spot.klines.parse(one, 0)).toThrow(/bar length/);
+    expect(spot.klines.parse(one, 1656604800000 + 3_600_000 - 1, { ...page, interval: '1h' })[0]).toMatchObject({ closeTime: 1656604800000 + 3_600_000 - 1, closed: false });
+    expect(() => spot.klines.parse(one, 0)).toThrow(/needs the page's query/);
   });
 
   it('month rows close at the end of their calendar month', () => {
     const rows = [Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 1), Date.UTC(2024, 2, 1)].map((t) => [String(t), '1', '1', '1', '1', '1', '1']);
-    const klines = perp.klines.parse(JSON.stringify({ code: '00000', msg: 'success', data: rows }), Date.UTC(2024, 3, 1));
+    const klines = perp.klines.parse(JSON.stringify({ code: '00000', msg: 'success', data: rows }), Date.UTC(2024, 3, 1), { ...page, interval: '1M' });
     expect(klines.map((k) => k.closeTime)).toEqual([Date.UTC(2024, 1, 1) - 1, Date.UTC(2024, 2, 1) - 1, Date.UTC(2024, 3, 1) - 1]);
   });
 
   it('an empty body (a pair listed moments ago) and an empty list are no rows', () => {
     expect(spot.klines.parse('', 0)).toEqual([]);
-    expect(spot.klines.parse('{"code":"00000","msg":"success","data":[]}', 0)).toEqual([]);
+    expect(spot.klines.parse('{"code":"00000","msg":"success","data":[]}', 0, page)).toEqual([]);
   });
 
   it('an error body or a bad row throws an Error naming the problem', () => {
-    expect(() => spot.klines.parse('{"code":"40034","msg":"Parameter BTCXUSDT does not exist","data":null}', 0)).toThrow(/Parameter BTCXUSDT does not exist \(code "40034"\)/);
-    expect(() => spot.klines.parse('<html>', 0)).toThrow(/not JSON/);
-    expect(() => perp.klines.parse('{"code":"00000","data":[["x","1","1","1","1","1","1"]]}', 0)).toThrow(/row 0.*item 0/);
-    expect(() => spot.klines.parse('{"code":"00000","data":[["1","1","1","1","1","1","1"]]}', 0)).toThrow(/at least 8 items/);
+    expect(() => spot.klines.parse('{"code":"40034","msg":"Parameter BTCXUSDT does not exist","data":null}', 0, page)).toThrow(/Parameter BTCXUSDT does not exist \(code 40034\)/);
+    expect(() => spot.klines.parse('<html>', 0, page)).toThrow(/not JSON/);
+    expect(() => perp.klines.parse('{"code":"00000","data":[["x","1","1","1","1","1","1"]]}', 0, page)).toThrow(/row 0.*item 0/);
+    expect(() => spot.klines.parse('{"code":"00000","data":[["1","1","1","1","1","1","1"]]}', 0, page)).toThrow(/at least 8 items/);
   });
 
   it('errorMessage reads Bitget error bodies, not success envelopes', () => {
-    expect(spot.errorMessage?.('{"code":"429","msg":"Too Many Requests","requestTime":1,"data":null}')).toBe('Too Many Requests (code "429")');
+    expect(spot.errorMessage?.('{"code":"429","msg":"Too Many Requests","requestTime":1,"data":null}')).toBe('Too Many Requests (code 429)');
     expect(spot.errorMessage?.('{"code":"00000","msg":"success","data":[]}')).toBeUndefined();
     expect(spot.errorMessage?.('not json')).toBeUndefined();
   });

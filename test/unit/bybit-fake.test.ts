@@ -286,9 +286,11 @@ describe('fake Bybit REST', () => {
     expect(bars.every((b) => b.trades === undefined)).toBe(true);
     expect(bars).toEqual(truth);
     expect(bars).toHaveLength(150);
-    // A single bar: the request reaches one bar back so the close time can be read from the rows.
+    // A single bar: one page asking for exactly that bar, sized by the page's interval.
     const one = await fetchKlines(adapter.rest, fetcher, { symbol: 'BTCUSDT', interval: '1m', startTime: to, endTime: to }, { intervalMs: 60_000 });
     expect(one).toEqual([truth[truth.length - 1]]);
+    const asked = new URL(server.restRequests[server.restRequests.length - 1].url, 'http://fake').searchParams;
+    expect([asked.get('start'), asked.get('end')]).toEqual([String(to), String(to)]);
     const hours = await fetchKlines(adapter.rest, fetcher, { symbol: 'BTCUSDT', interval: '1h', limit: 2 }, { intervalMs: 3_600_000 });
     expect(hours.map((h) => h.closeTime - h.openTime)).toEqual([3_599_999, 3_599_999]);
   });
@@ -306,7 +308,7 @@ describe('fake Bybit REST', () => {
     expect((await get('symbol=BTCUSDT&interval=1')).body.retCode).toBe(10001);
     const adapter = bybit.market('spot', fakes.url('bybit', 'spot'));
     const body = await (await fetch(`${rest}/v5/market/kline?category=spot&symbol=NOPE&interval=1`)).text();
-    expect(adapter.rest.errorMessage?.(body)).toBe('Not supported symbols (retCode 10001)');
+    expect(adapter.rest.errorMessage?.(body)).toBe('Not supported symbols (code 10001)');
     expect((await fetch(`${rest}/v5/market/nope`)).status).toBe(404);
   });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { bybit } from '../../sidecar/exchanges/bybit';
-import { inferInterval, parseKlines } from '../../sidecar/exchanges/bybit/rest';
 import { InstrumentSchema, KlineSchema } from '../../sidecar/market/model';
 
 const spot = bybit.market('spot', bybit.defaults.spot!).rest;
@@ -14,16 +13,16 @@ describe('kline requests', () => {
   it('/v5/market/kline with the category, the Bybit interval, start/end and limit ≤ 1000, newest pages', () => {
     const { url } = perp.klines.request({ symbol: 'btcusdt', interval: '1h', startTime: 1670601600000, endTime: 1670608800000, limit: 1000 });
     expect(url.startsWith('https://api.bybit.com/v5/market/kline?')).toBe(true);
-    // One bar before start: a page always holds two rows, so the parser can see the bar length.
-    expect(params(url)).toEqual({ category: 'linear', symbol: 'BTCUSDT', interval: '60', start: String(1670601600000 - 3_600_000), end: '1670608800000', limit: '1000' });
+    // Exactly the window: the bounds are inclusive on open time, as the pager's.
+    expect(params(url)).toEqual({ category: 'linear', symbol: 'BTCUSDT', interval: '60', start: '1670601600000', end: '1670608800000', limit: '1000' });
     expect(perp.klines.maxLimit).toBe(1000);
     expect(perp.klines.pageFrom).toBe('newest');
     expect(spot.klines.pageFrom).toBe('newest');
   });
 
-  it('absent bounds are left out; a one-row page asks for two', () => {
+  it('absent bounds are left out; the limit is capped at 1000', () => {
     const { url } = spot.klines.request({ symbol: 'BTCUSDT', interval: '1d', limit: 1 });
-    expect(params(url)).toEqual({ category: 'spot', symbol: 'BTCUSDT', interval: 'D', limit: '2' });
+    expect(params(url)).toEqual({ category: 'spot', symbol: 'BTCUSDT', interval: 'D', limit: '1' });
     expect(params(spot.klines.request({ symbol: 'BTCUSDT', interval: '1M', limit: 5000 }).url).limit).toBe('1000');
   });
 
@@ -61,45 +60,30 @@ describe('kline bodies', () => {
     { openTime: 1670608800000, closeTime: 1670612399999, open: 17071, high: 17073, low: 17027, close: 17055.5, volume: 268611, quoteVolume: 15.74462667, closed: false },
   ];
   const now = 1670610000000; // inside the newest bar
+  const query = { symbol: 'BTCUSDT', interval: '1h', limit: 1000 };
 
-  it('rows become klines sorted ascending; close time from the interval; closed only once past; no trade count', () => {
-    const parse = perp.klines.parse as typeof parseKlines;
-    expect(parse(body, now, { interval: '1h' })).toEqual(expected);
-    for (const k of parse(body, now, { interval: '1h' })) KlineSchema.strict().parse(k);
+  it('rows become klines sorted ascending; close time from the page interval; closed only once past; no trade count', () => {
+    expect(perp.klines.parse(body, now, { ...query, interval: '1h' })).toEqual(expected);
+    for (const k of perp.klines.parse(body, now, { ...query, interval: '1h' })) KlineSchema.strict().parse(k);
   });
 
-  it('without the interval, the spacing of the rows gives the bar length', () => {
-    expect(perp.klines.parse(body, now)).toEqual(expected);
+  it('a lone row (a listing younger than two bars) is sized by the page interval too', () => {
+    const one = JSON.stringify({ retCode: 0, retMsg: 'OK', result: { symbol: 'BTCUSDT', category: 'spot', list: [['1730419200000', '1', '1', '1', '1', '1', '1']] } });
+    expect(spot.klines.parse(one, 1730419200000 + 1000, { ...query, interval: '1M' })[0]).toMatchObject({ closeTime: Date.UTC(2024, 11, 1) - 1, closed: false });
   });
 
-  it('inferInterval: months, weeks, gaps from bars without trades', () => {
-    const later = Date.UTC(2030, 0, 1);
-    expect(inferInterval([Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 1), Date.UTC(2024, 2, 1)], later).name).toBe('1M');
-    const monday = Date.UTC(2024, 0, 1); // 2024-01-01 was a Monday
-    expect(inferInterval([monday, monday + 7 * 86_400_000], later).name).toBe('1w');
-    expect(inferInterval([0, 60_000, 180_000], later).name).toBe('1m');
-    // Two rows 10 minutes apart: the longest native interval that divides the gap.
-    expect(inferInterval([0, 10 * 60_000], later).name).toBe('5m');
-  });
-
-  it('inferInterval: a lone row is the forming bar of the one interval that still contains now', () => {
-    const nov1 = Date.UTC(2026, 10, 1); // a Sunday: no week opens there
-    expect(inferInterval([nov1], Date.UTC(2026, 10, 21)).name).toBe('1M');
-    const monday = Date.UTC(2026, 10, 16);
-    expect(inferInterval([monday], Date.UTC(2026, 10, 21)).name).toBe('1w');
-    // Monday the 1st, in its first day: a day, a week and a month bar all fit.
-    expect(() => inferInterval([Date.UTC(2024, 0, 1)], Date.UTC(2024, 0, 1, 12))).toThrow(/several intervals \(1d, 1w, 1M\)/);
-    expect(() => inferInterval([Date.UTC(2024, 0, 1, 0, 7)], Date.UTC(2025, 0, 1))).toThrow(/fits no Bybit interval/);
+  it('without the page query the rows cannot be sized: an Error says so', () => {
+    expect(() => perp.klines.parse(body, now)).toThrow(/needs the page's query/);
   });
 
   it('an empty list is no klines; an error answer names Bybit’s message', () => {
-    expect(spot.klines.parse(JSON.stringify({ retCode: 0, retMsg: 'OK', result: { symbol: 'BTCUSDT', category: 'spot', list: [] } }), now)).toEqual([]);
-    expect(() => spot.klines.parse('{"retCode":10001,"retMsg":"Not supported symbols","result":{},"retExtInfo":{},"time":1726147060461}', now)).toThrow(
-      'klines: Bybit answered Not supported symbols (retCode 10001)',
+    expect(spot.klines.parse(JSON.stringify({ retCode: 0, retMsg: 'OK', result: { symbol: 'BTCUSDT', category: 'spot', list: [] } }), now, query)).toEqual([]);
+    expect(() => spot.klines.parse('{"retCode":10001,"retMsg":"Not supported symbols","result":{},"retExtInfo":{},"time":1726147060461}', now, query)).toThrow(
+      'klines: Bybit answered Not supported symbols (code 10001)',
     );
-    expect(() => spot.klines.parse('<html>', now)).toThrow(/not JSON/);
-    expect(() => spot.klines.parse('{"retCode":0,"result":{"list":[["x","1","1","1","1","1","1"]]}}', now)).toThrow(/row 0.*startTime/);
-    expect(() => spot.klines.parse('{"retCode":0,"result":{"list":[["1","1","1","1","1","1"]]}}', now)).toThrow(/row 0/);
+    expect(() => spot.klines.parse('<html>', now, query)).toThrow(/not JSON/);
+    expect(() => spot.klines.parse('{"retCode":0,"result":{"list":[["x","1","1","1","1","1","1"]]}}', now, query)).toThrow(/row 0: open time/);
+    expect(() => spot.klines.parse('{"retCode":0,"result":{"list":[["1","1","1","1","1","1"]]}}', now, query)).toThrow(/row 0/);
   });
 });
 
@@ -154,14 +138,14 @@ describe('instruments', () => {
 
   it('a body that is not a list is an Error naming what arrived', () => {
     expect(() => spot.instruments.parse('{"retCode":0,"result":{}}')).toThrow(/result\.list/);
-    expect(() => spot.instruments.parse('{"retCode":10001,"retMsg":"params error"}')).toThrow('instruments-info: Bybit answered params error (retCode 10001)');
+    expect(() => spot.instruments.parse('{"retCode":10001,"retMsg":"params error"}')).toThrow('instruments-info: Bybit answered params error (code 10001)');
   });
 });
 
 describe('error bodies', () => {
   it('retCode ≠ 0 gives Bybit’s message; success and non-JSON give nothing', () => {
-    expect(spot.errorMessage?.('{"retCode":10001,"retMsg":"Invalid period!","result":{},"retExtInfo":{},"time":1762877810221}')).toBe('Invalid period! (retCode 10001)');
-    expect(spot.errorMessage?.('{"retCode":10006,"retMsg":""}')).toBe('request failed (retCode 10006)');
+    expect(spot.errorMessage?.('{"retCode":10001,"retMsg":"Invalid period!","result":{},"retExtInfo":{},"time":1762877810221}')).toBe('Invalid period! (code 10001)');
+    expect(spot.errorMessage?.('{"retCode":10006,"retMsg":""}')).toBe('request failed (code 10006)');
     expect(spot.errorMessage?.('{"retCode":0,"retMsg":"OK","result":{}}')).toBeUndefined();
     expect(spot.errorMessage?.('Forbidden')).toBeUndefined();
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bybit } from '../../sidecar/exchanges/bybit';
 import { parseFrame } from '../../sidecar/exchanges/bybit/parse';
-import { bybitInterval, canonicalInterval, INTERVALS } from '../../sidecar/exchanges/bybit/streams';
+import { INTERVALS, SPELLING } from '../../sidecar/exchanges/bybit/streams';
 import { exchangeIds, findExchange } from '../../sidecar/exchanges/registry';
 import type { StreamRequest, Topic } from '../../sidecar/exchanges/types';
 import type { Instrument } from '../../sidecar/market/model';
@@ -44,10 +44,10 @@ describe('intervals', () => {
   it('the canonical names Bybit streams, shortest first, mapped both ways', () => {
     expect(spot.intervals).toEqual(['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d', '1w', '1M']);
     expect(perp.intervals).toEqual(spot.intervals);
-    expect(INTERVALS.map(bybitInterval)).toEqual(['1', '3', '5', '15', '30', '60', '120', '240', '360', '720', 'D', 'W', 'M']);
-    for (const name of INTERVALS) expect(canonicalInterval(bybitInterval(name)!)).toBe(name);
-    expect(bybitInterval('1s')).toBeUndefined();
-    expect(canonicalInterval('1m')).toBeUndefined();
+    expect(INTERVALS.map((name) => SPELLING.native(name))).toEqual(['1', '3', '5', '15', '30', '60', '120', '240', '360', '720', 'D', 'W', 'M']);
+    for (const name of INTERVALS) expect(SPELLING.canonical(SPELLING.native(name)!)).toBe(name);
+    expect(SPELLING.native('1s')).toBeUndefined();
+    expect(SPELLING.canonical('1m')).toBeUndefined();
   });
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatUnits, toFixedDecimals } from '../../sidecar/fake/decimal';
-import { barClose, barOpen, nextOpen, parseInterval, type SimInterval } from '../../sidecar/fake/interval';
+import { defaultsByBase, pairAssets, unitStep } from '../../sidecar/fake/listing';
+import { integerParams } from '../../sidecar/fake/query';
+import { formatUnits, toFixedDecimals, trimZeros } from '../../sidecar/market/decimal';
+import { barClose, barOpen, nextOpen, opensBefore, parseInterval, simInterval, type SimInterval } from '../../sidecar/fake/interval';
 import { createMarketSim, type SimTrade } from '../../sidecar/fake/market-sim';
 import { bookTop, markInfo, rollingStats } from '../../sidecar/fake/quotes';
 
@@ -223,6 +225,23 @@ describe('market simulator', () => {
     expect(m.closed).toBe(false);
   });
 
+  it('aligns bars to another time zone: UTC+8 days open at 16:00 UTC, weeks on Sunday 16:00 UTC', () => {
+    const utc8 = 8 * 3_600_000;
+    const iso = (t: number) => new Date(t).toISOString();
+    expect(iso(barOpen(simInterval('1d', utc8), NOW))).toBe('2024-01-09T16:00:00.000Z');
+    expect(iso(barOpen(simInterval('1w', utc8), NOW))).toBe('2024-01-07T16:00:00.000Z');
+    expect(iso(barOpen(simInterval('6h', utc8), NOW))).toBe('2024-01-10T10:00:00.000Z');
+    expect(iso(barOpen(simInterval('1M', utc8), NOW))).toBe('2023-12-31T16:00:00.000Z');
+    expect(iso(nextOpen(simInterval('1M', utc8), Date.UTC(2023, 11, 31, 16)))).toBe('2024-01-31T16:00:00.000Z');
+    expect(barClose(simInterval('1d', utc8), Date.UTC(2024, 0, 9, 16))).toBe(Date.UTC(2024, 0, 10, 16) - 1);
+  });
+
+  it('counts bars back from an open, fixed and calendar alike', () => {
+    expect(opensBefore(iv('1m'), NOW - (NOW % MIN), 3)).toBe(NOW - (NOW % MIN) - 3 * MIN);
+    expect(opensBefore(iv('1M'), Date.UTC(2024, 0, 1), 2)).toBe(Date.UTC(2023, 10, 1));
+    expect(opensBefore(iv('1M'), Date.UTC(2024, 0, 1), 0)).toBe(Date.UTC(2024, 0, 1));
+  });
+
   it('derives quotes that follow the trades', () => {
     const s = sim();
     const last = s.trades('BTCUSDT', NOW - 5_000, NOW).pop() as SimTrade;
@@ -262,5 +281,29 @@ describe('decimal formatting', () => {
     expect(toFixedDecimals('58', 8)).toBe('58.00000000');
     expect(toFixedDecimals('1.234567895', 8)).toBe('1.23456790');
     expect(toFixedDecimals('1.234567894', 8)).toBe('1.23456789');
+    expect(['16980.50', '2.000', '42', '-0.00', '0.0100'].map(trimZeros)).toEqual(['16980.5', '2', '42', '0', '0.01']);
+  });
+});
+
+describe('listing helpers', () => {
+  const spec = (symbol: string, extra: Partial<{ base: string; quote: string }> = {}) => ({ ...sim().symbols()[0], symbol, ...extra });
+
+  it('reads base and quote from joined or dashed spellings unless configured', () => {
+    expect(pairAssets(spec('BTCUSDT'))).toEqual({ base: 'BTC', quote: 'USDT' });
+    expect(pairAssets(spec('ETHFDUSD'))).toEqual({ base: 'ETH', quote: 'FDUSD' });
+    expect(pairAssets(spec('BTC-USDT-SWAP'))).toEqual({ base: 'BTC', quote: 'USDT' });
+    expect(pairAssets(spec('XYZ', { base: 'X', quote: 'YZ' }))).toEqual({ base: 'X', quote: 'YZ' });
+  });
+
+  it('prints steps and picks defaults by base asset', () => {
+    expect([0, 1, 4].map(unitStep)).toEqual(['1', '0.1', '0.0001']);
+    const defaults = defaultsByBase({ BTC: { priceDecimals: 1 } }, { priceDecimals: 4 });
+    expect([defaults('BTC-USDT-SWAP'), defaults('ETHUSDT')]).toEqual([{ priceDecimals: 1 }, { priceDecimals: 4 }]);
+  });
+
+  it('reads integer query parameters, naming the first bad one', () => {
+    expect(integerParams(new URLSearchParams('start=5&limit=&end=7'), ['start', 'end', 'limit'])).toEqual({ start: 5, end: 7 });
+    expect(integerParams(new URLSearchParams('start=5&end=x'), ['start', 'end'])).toBe('end');
+    expect(integerParams(new URLSearchParams('limit=123'), ['limit'], 2)).toBe('limit');
   });
 });

@@ -5,8 +5,7 @@
  * newest first) — no recorded REST bodies exist in the dossier.
  */
 import { describe, expect, it } from 'vitest';
-import { errorMessage, klinesRequest, needsHistory, parseInstruments, parseKlines, restProtocol } from '../../sidecar/exchanges/okx/rest';
-import { KlineBars } from '../../sidecar/exchanges/okx/rest-bars';
+import { klinesRequest, needsHistory, parseInstruments, parseKlines, restProtocol } from '../../sidecar/exchanges/okx/rest';
 import type { KlinePageQuery } from '../../sidecar/exchanges/types';
 
 const MIN = 60_000;
@@ -66,7 +65,7 @@ describe('candle rows', () => {
 
   it('newest first → ascending; SPOT volume is vol, quote volume volCcyQuote', () => {
     const rows = [row(t0 + 2 * MIN, '3', '300', '300', '0'), row(t0 + MIN, '2', '200', '200', '1'), row(t0, '1', '100', '100', '1')];
-    const klines = parseKlines('spot', body(rows), NOW, () => '1m');
+    const klines = parseKlines('spot', body(rows), NOW, q({}));
     expect(klines.map((k) => [k.openTime, k.closeTime, k.volume, k.quoteVolume, k.closed])).toEqual([
       [t0, t0 + MIN - 1, 1, 100, true],
       [t0 + MIN, t0 + 2 * MIN - 1, 2, 200, true],
@@ -77,24 +76,25 @@ describe('candle rows', () => {
   });
 
   it('SWAP volume is volCcy (base), not vol (contracts)', () => {
-    const [k] = parseKlines('perp', body([row(t0, '1234', '12.34', '1234000.5', '1')]), NOW, () => '1m');
+    const [k] = parseKlines('perp', body([row(t0, '1234', '12.34', '1234000.5', '1')]), NOW, q({}));
     expect([k.volume, k.quoteVolume]).toEqual([12.34, 1234000.5]);
   });
 
   it('closed needs both: confirm "1" and a close time in the past', () => {
-    const past = parseKlines('spot', body([row(t0, '1', '1', '1', '0')]), NOW, () => '1m');
+    const past = parseKlines('spot', body([row(t0, '1', '1', '1', '0')]), NOW, q({}));
     expect(past[0].closed).toBe(false);
-    const future = parseKlines('spot', body([row(NOW - 10_000, '1', '1', '1', '1')]), NOW, () => '1m');
+    const future = parseKlines('spot', body([row(NOW - 10_000, '1', '1', '1', '1')]), NOW, q({}));
     expect(future[0].closed).toBe(false);
   });
 
   it('an error answer or a bad row throws an Error naming the problem', () => {
-    expect(() => parseKlines('spot', '{"code":"51001","msg":"Instrument ID does not exist","data":[]}', NOW, () => '1m')).toThrow(
+    expect(() => parseKlines('spot', '{"code":"51001","msg":"Instrument ID does not exist","data":[]}', NOW, q({}))).toThrow(
       'candles: OKX answered Instrument ID does not exist (code 51001)',
     );
-    expect(() => parseKlines('spot', body([['1', '2']]), NOW, () => '1m')).toThrow(/candles row 0: expected an array of 9 strings/);
-    expect(() => parseKlines('spot', '<html>', NOW, () => '1m')).toThrow(/not JSON/);
-    expect(parseKlines('spot', body([]), NOW, () => undefined)).toEqual([]);
+    expect(() => parseKlines('spot', body([['1', '2']]), NOW, q({}))).toThrow(/candles row 0: expected an array of at least 8 items/);
+    expect(() => parseKlines('spot', body([row(t0, '1', '1', '1', '2')]), NOW, q({}))).toThrow(/candles row 0: item 8 \(confirm\)/);
+    expect(() => parseKlines('spot', '<html>', NOW, q({}))).toThrow(/not JSON/);
+    expect(parseKlines('spot', body([]), NOW, q({}))).toEqual([]);
   });
 });
 
@@ -102,37 +102,16 @@ describe('bar length of a page (rows carry only their open time)', () => {
   const row = (ts: number) => [String(ts), '1', '1', '1', '1', '1', '1', '1', '1'];
   const body = (times: number[]) => JSON.stringify({ code: '0', msg: '', data: times.map(row) });
 
-  it('a single-row page takes the interval of the request whose window and grid fit it', () => {
-    const rest = restProtocol('spot', BASE, () => NOW);
-    const open5 = Date.UTC(2024, 4, 1, 11, 5);
-    const open1 = Date.UTC(2024, 4, 1, 11, 7);
-    // Two series heal at once: a 5m bar and a 1m bar.
-    rest.klines.request(q({ interval: '5m', startTime: open5, endTime: open5 }));
-    rest.klines.request(q({ interval: '1m', startTime: open1, endTime: open1 }));
-    expect(rest.klines.parse(body([open5]), NOW)[0].closeTime).toBe(open5 + 5 * MIN - 1);
-    expect(rest.klines.parse(body([open1]), NOW)[0].closeTime).toBe(open1 + MIN - 1);
-  });
-
-  it('rows spaced by an interval prefer that interval', () => {
-    const bars = new KlineBars();
-    bars.remember(q({ interval: '1h' }));
-    bars.remember(q({ interval: '1m' }));
-    const h = Date.UTC(2024, 4, 1, 10);
-    expect(bars.intervalOf([h + 3_600_000, h])).toBe('1h');
-    expect(bars.intervalOf([h + MIN, h])).toBe('1m');
-    // Wider spacing than every request fits: a hole in the rows, the newest fitting request wins.
-    expect(bars.intervalOf([Date.UTC(2024, 1, 1), Date.UTC(2024, 2, 1)])).toBe('1m');
-    expect(bars.intervalOf([h + 30_000])).toBeUndefined();
-    bars.remember(q({ interval: '1M' }));
-    expect(bars.intervalOf([Date.UTC(2024, 1, 1), Date.UTC(2024, 2, 1)])).toBe('1M');
-  });
-
-  it('the query, when handed over, decides', () => {
+  it('comes from the page query, even for a single row', () => {
     const rest = restProtocol('spot', BASE, () => NOW);
     const h = Date.UTC(2024, 4, 1, 10);
-    const parse = rest.klines.parse as (body: string, now: number, query?: KlinePageQuery) => ReturnType<typeof rest.klines.parse>;
-    expect(parse(body([h]), NOW, q({ interval: '4h' }))[0].closeTime).toBe(h + 4 * 3_600_000 - 1);
-    expect(() => rest.klines.parse(body([h]), NOW)).toThrow(/cannot tell the bar length/);
+    expect(rest.klines.parse(body([h]), NOW, q({ interval: '4h' }))[0].closeTime).toBe(h + 4 * 3_600_000 - 1);
+    expect(rest.klines.parse(body([Date.UTC(2024, 1, 1)]), NOW, q({ interval: '1M' }))[0].closeTime).toBe(Date.UTC(2024, 2, 1) - 1);
+  });
+
+  it('without the query, an Error says the rows cannot be sized', () => {
+    const rest = restProtocol('spot', BASE, () => NOW);
+    expect(() => rest.klines.parse(body([Date.UTC(2024, 4, 1, 10)]), NOW)).toThrow(/needs the page's query/);
   });
 });
 
@@ -189,9 +168,10 @@ describe('instruments', () => {
   });
 
   it('an error answer throws; errorMessage reads OKX error bodies', () => {
+    const { errorMessage } = restProtocol('spot', BASE);
     expect(() => parseInstruments('spot', '{"code":"50011","msg":"Too Many Requests","data":[]}')).toThrow('instruments: OKX answered Too Many Requests (code 50011)');
-    expect(errorMessage('{"code":"51000","msg":"Parameter bar error","data":[]}')).toBe('Parameter bar error (code 51000)');
-    expect(errorMessage('{"code":"0","msg":"","data":[]}')).toBeUndefined();
-    expect(errorMessage('gateway timeout')).toBeUndefined();
+    expect(errorMessage?.('{"code":"51000","msg":"Parameter bar error","data":[]}')).toBe('Parameter bar error (code 51000)');
+    expect(errorMessage?.('{"code":"0","msg":"","data":[]}')).toBeUndefined();
+    expect(errorMessage?.('gateway timeout')).toBeUndefined();
   });
 });

@@ -15,32 +15,21 @@
  *   trade (f == l == a), so kline `n` equals the number of aggTrades, not `L − f + 1`.
  * - Order books are not simulated: depth streams are acked and silent.
  */
-import { toFixedDecimals } from '../../fake/decimal';
 import { parseInterval } from '../../fake/interval';
-import type { SimKline, SimSymbol, SymbolSpec } from '../../fake/market-sim';
-import type {
-  ClientRequest,
-  FakeConnection,
-  FakeMarketProtocol,
-  FakeProtocol,
-  PayloadContext,
-  RejectReason,
-  RestContext,
-  RestRequest,
-  RestResponse,
-  TopicSpec,
-  WsRoute,
-} from '../../fake/protocol';
+import { defaultsByBase, pairAssets, unitStep } from '../../fake/listing';
+import { ohlc, type SimKline, type SimSymbol } from '../../fake/market-sim';
+import type { ClientRequest, FakeConnection, FakeMarketProtocol, FakeProtocol, PayloadContext, RejectReason, RestContext, RestRequest, RestResponse, SubscribeRequest, TopicSpec, WsRoute } from '../../fake/protocol';
+import { integerParams } from '../../fake/query';
+import { windowPrices } from '../../fake/quotes';
+import { toFixedDecimals } from '../../market/decimal';
 import type { Market } from '../../market/model';
+import { isObject, parseJson } from '../decode';
 
 const SPOT_INTERVALS = ['1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'];
 const PERP_INTERVALS = SPOT_INTERVALS.slice(1);
 const METHODS = ['SUBSCRIBE', 'UNSUBSCRIBE', 'LIST_SUBSCRIPTIONS', 'SET_PROPERTY', 'GET_PROPERTY'];
-const QUOTE_ASSETS = ['USDT', 'USDC', 'FDUSD', 'BUSD', 'TUSD', 'DAI', 'EUR', 'TRY', 'BTC', 'ETH', 'BNB'];
 /** Spot formats every price and quantity with 8 decimals. */
 const SPOT_DECIMALS = 8;
-
-type Req = Extract<ClientRequest, { type: 'subscribe' | 'unsubscribe' }>;
 
 function marketProtocol(market: Market): FakeMarketProtocol {
   const spot = market === 'spot';
@@ -153,16 +142,9 @@ function kline(market: Market, symbol: string, name: string, variant: string): T
 // ---- requests ----------------------------------------------------------------------------------
 
 function parseRequest(text: string, conn: FakeConnection): ClientRequest {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(text);
-  } catch {
-    return { type: 'reply', text: '{"code":3,"msg":"Invalid JSON: expected value at line 1 column 1"}' };
-  }
-  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-    return { type: 'reply', text: '{"code":3,"msg":"Invalid JSON: invalid type: expected struct Request"}' };
-  }
-  const m = msg as Record<string, unknown>;
+  const m = parseJson(text);
+  if (m instanceof Error) return { type: 'reply', text: '{"code":3,"msg":"Invalid JSON: expected value at line 1 column 1"}' };
+  if (!isObject(m)) return { type: 'reply', text: '{"code":3,"msg":"Invalid JSON: invalid type: expected struct Request"}' };
   const id = m.id ?? null;
   const fail = (why: string, withId = true): ClientRequest => ({
     type: 'reply',
@@ -196,7 +178,7 @@ function parseRequest(text: string, conn: FakeConnection): ClientRequest {
   return { type: method === 'SUBSCRIBE' ? 'subscribe' : 'unsubscribe', topics: params, id: reqId };
 }
 
-function reject(req: Req, reason: RejectReason): string {
+function reject(req: SubscribeRequest, reason: RejectReason): string {
   const id = req.id ?? null;
   switch (reason.kind) {
     case 'invalid-topic':
@@ -263,10 +245,9 @@ const spotPayloads: FakeMarketProtocol['ws']['payload'] = {
   kline: (ctx, k) => klinePayload(ctx, k, SPOT_FMT),
   ticker: (ctx, st, book) => {
     const f = SPOT_FMT;
-    const last = st.close ?? st.prevClose ?? book.bid;
-    const open = st.open ?? last;
+    const { last, open, high, low } = windowPrices(st, book);
     if (ctx.spec.kind === 'ticker' && ctx.spec.variant === 'mini') {
-      return JSON.stringify({ e: '24hrMiniTicker', E: ctx.now, s: ctx.spec.symbol, c: f.price(last), o: f.price(open), h: f.price(st.high ?? last), l: f.price(st.low ?? last), v: f.qty(st.volume), q: f.quote(st.quoteVolume) });
+      return JSON.stringify({ e: '24hrMiniTicker', E: ctx.now, s: ctx.spec.symbol, c: f.price(last), o: f.price(open), h: f.price(high), l: f.price(low), v: f.qty(st.volume), q: f.quote(st.quoteVolume) });
     }
     return JSON.stringify({
       e: '24hrTicker',
@@ -283,8 +264,8 @@ const spotPayloads: FakeMarketProtocol['ws']['payload'] = {
       a: f.price(book.ask),
       A: f.qty(book.askSize),
       o: f.price(open),
-      h: f.price(st.high ?? last),
-      l: f.price(st.low ?? last),
+      h: f.price(high),
+      l: f.price(low),
       v: f.qty(st.volume),
       q: f.quote(st.quoteVolume),
       O: st.openTime,
@@ -308,10 +289,9 @@ const perpPayloads: FakeMarketProtocol['ws']['payload'] = {
     ),
   kline: (ctx, k) => klinePayload(ctx, k, PERP_FMT),
   ticker: (ctx, st, book) => {
-    const last = st.close ?? st.prevClose ?? book.bid;
-    const open = st.open ?? last;
+    const { last, open, high, low } = windowPrices(st, book);
     if (ctx.spec.kind === 'ticker' && ctx.spec.variant === 'mini') {
-      return JSON.stringify({ e: '24hrMiniTicker', E: ctx.now, s: ctx.spec.symbol, c: last, o: open, h: st.high ?? last, l: st.low ?? last, v: st.volume, q: st.quoteVolume });
+      return JSON.stringify({ e: '24hrMiniTicker', E: ctx.now, s: ctx.spec.symbol, c: last, o: open, h: high, l: low, v: st.volume, q: st.quoteVolume });
     }
     const spec = ctx.sim.symbol(ctx.spec.symbol);
     const decimals = spec?.priceDecimals ?? 2;
@@ -325,8 +305,8 @@ const perpPayloads: FakeMarketProtocol['ws']['payload'] = {
       c: last,
       Q: st.lastSize ?? '0',
       o: open,
-      h: st.high ?? last,
-      l: st.low ?? last,
+      h: high,
+      l: low,
       v: st.volume,
       q: st.quoteVolume,
       O: st.openTime,
@@ -378,13 +358,8 @@ function klines(q: URLSearchParams, ctx: RestContext): RestResponse {
   if (!interval) return error(-1102, "Mandatory parameter 'interval' was not sent, was empty/null, or malformed.");
   if (!ctx.sim.symbol(symbol)) return error(-1121, 'Invalid symbol.');
   if (!(spot ? SPOT_INTERVALS : PERP_INTERVALS).includes(interval)) return error(-1120, 'Invalid interval.');
-  const nums: Record<string, number | undefined> = {};
-  for (const name of ['startTime', 'endTime', 'limit']) {
-    const raw = q.get(name);
-    if (raw === null || raw === '') continue;
-    if (!/^[0-9]{1,20}$/.test(raw)) return error(-1100, `Illegal characters found in parameter '${name}'; legal range is '^[0-9]{1,20}$'.`);
-    nums[name] = Number(raw);
-  }
+  const nums = integerParams(q, ['startTime', 'endTime', 'limit'], 20);
+  if (typeof nums === 'string') return error(-1100, `Illegal characters found in parameter '${nums}'; legal range is '^[0-9]{1,20}$'.`);
   const max = spot ? 1000 : 1500;
   const limit = nums.limit ?? 500;
   if (limit < 1 || limit > max) return error(-1130, "Data sent for parameter 'limit' is not valid.");
@@ -394,7 +369,7 @@ function klines(q: URLSearchParams, ctx: RestContext): RestResponse {
   const rows = ctx.sim.page(symbol, interval, { startTime: nums.startTime, endTime: nums.endTime, limit, pageFrom: 'oldest' });
   const f = spot ? SPOT_FMT : PERP_FMT;
   const body = rows.map((k) =>
-    JSON.stringify([k.openTime, f.price(k.open), f.price(k.high), f.price(k.low), f.price(k.close), f.qty(k.volume), k.closeTime, f.quote(k.quoteVolume), k.trades, f.qty(k.takerBuyVolume), f.quote(k.takerBuyQuoteVolume), '0']),
+    JSON.stringify([k.openTime, ...ohlc(k, f.price), f.qty(k.volume), k.closeTime, f.quote(k.quoteVolume), k.trades, f.qty(k.takerBuyVolume), f.quote(k.takerBuyQuoteVolume), '0']),
   );
   return ok(`[${body.join(',')}]`);
 }
@@ -447,12 +422,8 @@ const PERP_RATE_LIMITS = [
   { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 300 },
 ];
 
-function step(decimals: number): string {
-  return decimals === 0 ? '1' : `0.${'0'.repeat(decimals - 1)}1`;
-}
-
 function spotSymbolInfo(s: SimSymbol): Record<string, unknown> {
-  const { base, quote } = assets(s);
+  const { base, quote } = pairAssets(s);
   const f8 = (x: string) => toFixedDecimals(x, 8);
   return {
     symbol: s.symbol,
@@ -474,8 +445,8 @@ function spotSymbolInfo(s: SimSymbol): Record<string, unknown> {
     isSpotTradingAllowed: true,
     isMarginTradingAllowed: true,
     filters: [
-      { filterType: 'PRICE_FILTER', minPrice: f8(step(s.priceDecimals)), maxPrice: f8('1000000'), tickSize: f8(step(s.priceDecimals)) },
-      { filterType: 'LOT_SIZE', minQty: f8(step(s.sizeDecimals)), maxQty: f8('9000'), stepSize: f8(step(s.sizeDecimals)) },
+      { filterType: 'PRICE_FILTER', minPrice: f8(unitStep(s.priceDecimals)), maxPrice: f8('1000000'), tickSize: f8(unitStep(s.priceDecimals)) },
+      { filterType: 'LOT_SIZE', minQty: f8(unitStep(s.sizeDecimals)), maxQty: f8('9000'), stepSize: f8(unitStep(s.sizeDecimals)) },
     ],
     permissions: [],
     permissionSets: [['SPOT', 'MARGIN']],
@@ -485,7 +456,7 @@ function spotSymbolInfo(s: SimSymbol): Record<string, unknown> {
 }
 
 function perpSymbolInfo(s: SimSymbol): Record<string, unknown> {
-  const { base, quote } = assets(s);
+  const { base, quote } = pairAssets(s);
   return {
     symbol: s.symbol,
     pair: s.symbol,
@@ -509,9 +480,9 @@ function perpSymbolInfo(s: SimSymbol): Record<string, unknown> {
     marketTakeBound: '0.05',
     maxMoveOrderLimit: 10000,
     filters: [
-      { filterType: 'PRICE_FILTER', minPrice: step(s.priceDecimals), maxPrice: '4529764', tickSize: step(s.priceDecimals) },
-      { filterType: 'LOT_SIZE', stepSize: step(s.sizeDecimals), maxQty: '1000', minQty: step(s.sizeDecimals) },
-      { filterType: 'MARKET_LOT_SIZE', stepSize: step(s.sizeDecimals), maxQty: '120', minQty: step(s.sizeDecimals) },
+      { filterType: 'PRICE_FILTER', minPrice: unitStep(s.priceDecimals), maxPrice: '4529764', tickSize: unitStep(s.priceDecimals) },
+      { filterType: 'LOT_SIZE', stepSize: unitStep(s.sizeDecimals), maxQty: '1000', minQty: unitStep(s.sizeDecimals) },
+      { filterType: 'MARKET_LOT_SIZE', stepSize: unitStep(s.sizeDecimals), maxQty: '120', minQty: unitStep(s.sizeDecimals) },
       { filterType: 'MAX_NUM_ORDERS', limit: 200 },
       { filterType: 'MIN_NOTIONAL', notional: '100' },
     ],
@@ -521,18 +492,8 @@ function perpSymbolInfo(s: SimSymbol): Record<string, unknown> {
   };
 }
 
-function assets(s: SimSymbol): { base: string; quote: string } {
-  if (s.base && s.quote) return { base: s.base, quote: s.quote };
-  const quote = s.quote ?? QUOTE_ASSETS.find((q) => s.symbol.endsWith(q) && s.symbol.length > q.length) ?? 'USDT';
-  return { base: s.base ?? s.symbol.slice(0, s.symbol.length - quote.length), quote };
-}
-
 /** USDⓈ-M contracts trade coarser sizes than spot: BTC 0.01/0.001, ETH 0.01/0.001. */
-function perpDefaults(symbol: string): Partial<SymbolSpec> {
-  if (symbol.startsWith('BTC')) return { priceDecimals: 2, sizeDecimals: 3 };
-  if (symbol.startsWith('ETH')) return { priceDecimals: 2, sizeDecimals: 3 };
-  return { priceDecimals: 3, sizeDecimals: 1 };
-}
+const perpDefaults = defaultsByBase({ BTC: { priceDecimals: 2, sizeDecimals: 3 }, ETH: { priceDecimals: 2, sizeDecimals: 3 } }, { priceDecimals: 3, sizeDecimals: 1 });
 
 function ok(body: string): RestResponse {
   return { status: 200, body };

@@ -1,9 +1,9 @@
 /** The Binance adapter: spot and USDⓈ-M perpetuals, assembled from the protocol modules here. */
 import type { Market } from '../../market/model';
+import { joinedSymbol } from '../symbols';
 import type { ExchangeAdapter, MarketAdapter, MarketUrls } from '../types';
 import { restProtocol } from './rest';
 import { INTERVALS, topicsFor } from './streams';
-import { nativeSymbol } from './symbols';
 import { wsProtocol } from './ws';
 
 export { continuousKlineTopic } from './streams';
@@ -17,7 +17,7 @@ export function binanceMarket(market: Market, urls: MarketUrls): MarketAdapter {
     rest: restProtocol(market, urls.rest),
     intervals: INTERVALS[market],
     topics: (req) => topicsFor(market, req),
-    nativeSymbol,
+    nativeSymbol: joinedSymbol,
     // No unifiedSymbol: `BTCUSDT` cannot be split into base and quote without exchangeInfo.
   };
 }

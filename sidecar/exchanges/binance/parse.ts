@@ -4,9 +4,11 @@
  * which is the Topic.name the hub routes by. Never throws: unexpected input is `malformed` with a
  * reason, valid traffic we do not serve (depth, other events) is `ignore`.
  */
-import type { Kline, Ticker } from '../../market/model';
+import type { Kline } from '../../market/model';
+import { codeMessage } from '../answers';
+import { describe, FieldReader, isObject, type JsonObject } from '../decode';
+import { events, malformed, parseObjectFrame, partialTicker, requestId } from '../frames';
 import type { MarketEvent, ParseResult } from '../types';
-import { describe, FieldReader, isObject, parseJson, type JsonObject } from '../decode';
 
 // ---- raw messages (documented fields we read; others are ignored) -----------------------------
 
@@ -128,19 +130,10 @@ interface RawResponse {
 
 /** Parses one text frame from a Binance market-data connection; see the module comment. */
 export function parseFrame(frame: string): ParseResult {
-  try {
-    return parseJsonFrame(frame);
-  } catch (err) {
-    // Unreachable by design; kept so a parser bug is counted as malformed, never a crash.
-    return malformed(`parser error: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return parseObjectFrame(frame, parseObject);
 }
 
-function parseJsonFrame(frame: string): ParseResult {
-  const json = parseJson(frame);
-  if (json instanceof Error) return malformed(`not JSON (${json.message}): ${snippet(frame)}`);
-  if (!isObject(json)) return malformed(`expected a JSON object, got ${describe(json)}`);
-
+function parseObject(json: JsonObject): ParseResult {
   if ('stream' in json || 'data' in json) return parseCombined(json);
   if ('result' in json) return ack(json as RawResponse);
   if ('error' in json || 'code' in json) return requestError(json as RawResponse);
@@ -209,7 +202,7 @@ function klineEvent(data: JsonObject, stream: string | undefined): ParseResult {
   const { interval, kline } = readKline(r.object<RawKline>('k', `${stream ?? 'kline'} k`));
   if (r.problem) return malformed(r.problem);
   const topic = stream ?? `${symbol.toLowerCase()}@kline_${interval}`;
-  return events({ kind: 'kline', topic, symbol, interval, kline });
+  return events([{ kind: 'kline', topic, symbol, interval, kline }]);
 }
 
 function continuousKlineEvent(data: JsonObject, stream: string | undefined): ParseResult {
@@ -219,7 +212,7 @@ function continuousKlineEvent(data: JsonObject, stream: string | undefined): Par
   const { interval, kline } = readKline(r.object<RawKline>('k', `${stream ?? 'continuous_kline'} k`));
   if (r.problem) return malformed(r.problem);
   const topic = stream ?? `${symbol.toLowerCase()}_${contractType.toLowerCase()}@continuousKline_${interval}`;
-  return events({ kind: 'kline', topic, symbol, interval, kline });
+  return events([{ kind: 'kline', topic, symbol, interval, kline }]);
 }
 
 function readKline(k: FieldReader<RawKline>): { interval: string; kline: Kline } {
@@ -254,7 +247,7 @@ function aggTradeEvent(data: JsonObject, stream: string | undefined): ParseResul
   if (r.problem) return malformed(r.problem);
   const event: MarketEvent = { kind: 'trade', topic: stream ?? `${symbol.toLowerCase()}@aggTrade`, symbol, trade };
   if (first !== undefined && last !== undefined && last >= first) event.count = last - first + 1;
-  return events(event);
+  return events([event]);
 }
 
 function tradeEvent(data: JsonObject, stream: string | undefined): ParseResult {
@@ -270,13 +263,13 @@ function tradeEvent(data: JsonObject, stream: string | undefined): ParseResult {
     side: r.bool('m') ? ('sell' as const) : ('buy' as const),
   };
   if (r.problem) return malformed(r.problem);
-  return events({ kind: 'trade', topic: stream ?? `${symbol.toLowerCase()}@trade`, symbol, trade });
+  return events([{ kind: 'trade', topic: stream ?? `${symbol.toLowerCase()}@trade`, symbol, trade }]);
 }
 
 function dayTickerEvent(data: JsonObject, stream: string | undefined): ParseResult {
   const r = new FieldReader<Raw24hrTicker>(data, stream ?? '24hrTicker');
   const symbol = r.string('s');
-  const ticker = defined({
+  const ticker = partialTicker({
     time: r.int('E'),
     last: r.decimal('c'),
     high24h: r.decimal('h'),
@@ -289,7 +282,7 @@ function dayTickerEvent(data: JsonObject, stream: string | undefined): ParseResu
     askSize: r.optDecimal('A'),
   });
   if (r.problem) return malformed(r.problem);
-  return events({ kind: 'ticker', topic: stream ?? `${symbol.toLowerCase()}@ticker`, symbol, ticker });
+  return events([{ kind: 'ticker', topic: stream ?? `${symbol.toLowerCase()}@ticker`, symbol, ticker }]);
 }
 
 /**
@@ -307,14 +300,14 @@ function bookTickerEvent(data: JsonObject, stream: string | undefined): ParseRes
     askSize: r.decimal('A'),
   };
   if (r.problem) return malformed(r.problem);
-  return events({ kind: 'ticker', topic: stream ?? `${symbol.toLowerCase()}@bookTicker`, symbol, ticker });
+  return events([{ kind: 'ticker', topic: stream ?? `${symbol.toLowerCase()}@bookTicker`, symbol, ticker }]);
 }
 
 function markPriceEvent(data: JsonObject, stream: string | undefined): ParseResult {
   const r = new FieldReader<RawMarkPrice>(data, stream ?? 'markPriceUpdate');
   const symbol = r.string('s');
   const nextFundingTime = r.optInt('T');
-  const ticker = defined({
+  const ticker = partialTicker({
     time: r.int('E'),
     markPrice: r.decimal('p'),
     indexPrice: r.optDecimal('i'),
@@ -322,47 +315,20 @@ function markPriceEvent(data: JsonObject, stream: string | undefined): ParseResu
     nextFundingTime: nextFundingTime === 0 ? undefined : nextFundingTime,
   });
   if (r.problem) return malformed(r.problem);
-  return events({ kind: 'ticker', topic: stream ?? `${symbol.toLowerCase()}@markPrice@1s`, symbol, ticker });
+  return events([{ kind: 'ticker', topic: stream ?? `${symbol.toLowerCase()}@markPrice@1s`, symbol, ticker }]);
 }
 
 function ack(json: RawResponse): ParseResult {
-  const id = requestId(json.id);
-  return id === undefined ? { type: 'ack' } : { type: 'ack', id };
+  return { type: 'ack', id: requestId(json.id) };
 }
 
 function requestError(json: RawResponse): ParseResult {
   const body = isObject(json.error) ? (json.error as RawResponse) : json;
-  const text = typeof body.msg === 'string' && body.msg !== '' ? body.msg : `request failed: ${describe(json)}`;
-  const message = body.code === undefined ? text : `${text} (code ${describe(body.code)})`;
-  const id = requestId(json.id);
-  return id === undefined ? { type: 'error', message } : { type: 'error', id, message };
+  return { type: 'error', id: requestId(json.id), message: codeMessage(body.code, body.msg, `request failed: ${describe(json)}`) };
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
 
-function requestId(id: unknown): string | number | undefined {
-  return typeof id === 'number' || typeof id === 'string' ? id : undefined;
-}
-
 function looksLikeBookTicker(data: JsonObject): boolean {
   return 'u' in data && 's' in data && 'b' in data && 'a' in data;
-}
-
-/** Drops undefined fields: the hub merges partial tickers, and an explicit undefined would erase. */
-function defined<T extends { time: number }>(ticker: T): Partial<Ticker> & { time: number } {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(ticker)) if (value !== undefined) out[key] = value;
-  return out as Partial<Ticker> & { time: number };
-}
-
-function events(event: MarketEvent): ParseResult {
-  return { type: 'events', events: [event] };
-}
-
-function malformed(reason: string): ParseResult {
-  return { type: 'malformed', reason };
-}
-
-function snippet(text: string): string {
-  return text.length > 80 ? `${JSON.stringify(text.slice(0, 77))}...` : JSON.stringify(text);
 }

@@ -1,13 +1,15 @@
 /**
  * Binance REST: kline pages and instrument lists, spot (`/api/v3`) and USDⓈ-M (`/fapi/v1`).
- * Pure: builds request URLs and turns response bodies into normalized records. The parse
- * functions throw an Error naming the problem when a body is not in the documented format
- * (the contract's return types leave no other channel); the REST caller turns it into a value.
+ * Pure: builds request URLs and turns response bodies into normalized records; the parse functions
+ * throw an Error naming the problem (see answers.ts).
  */
 import type { Instrument, Kline, Market } from '../../market/model';
-import { formatUnified } from '../symbols';
+import { arrayAt, codeMessage, restAnswers } from '../answers';
+import { candleValues, pageKlines } from '../candles';
+import { describe, FieldReader, isObject, nonEmpty, toDecimal, type JsonObject } from '../decode';
+import { listedInstrument } from '../instruments';
 import type { HttpRequest, KlinePageQuery, RestProtocol } from '../types';
-import { describe, FieldReader, isObject, parseJson, toDecimal, type JsonObject } from '../decode';
+import { trimUrl } from '../urls';
 
 // ---- raw messages ------------------------------------------------------------------------------
 
@@ -17,11 +19,7 @@ import { describe, FieldReader, isObject, parseJson, toDecimal, type JsonObject 
  */
 type RawKlineRow = [number, string, string, string, string, string, number, string, number, ...unknown[]];
 
-/** `GET /api/v3/exchangeInfo` and `/fapi/v1/exchangeInfo` (only what we read). */
-interface RawExchangeInfo {
-  symbols: RawSymbolInfo[];
-}
-
+/** One entry of `symbols` in `GET /api/v3/exchangeInfo` and `/fapi/v1/exchangeInfo` (only what we read). */
 interface RawSymbolInfo {
   symbol: string;
   status: string; // TRADING, BREAK, HALT, … (spot); TRADING, PENDING_TRADING, SETTLING, … (futures)
@@ -38,11 +36,8 @@ interface RawFilter {
   stepSize?: string; // LOT_SIZE
 }
 
-/** `{"code":-1121,"msg":"Invalid symbol."}` */
-interface RawErrorBody {
-  code?: number;
-  msg?: string;
-}
+/** Errors are `{"code":-1121,"msg":"Invalid symbol."}`; no success body has a `msg`. */
+const answers = restAnswers('Binance', (json) => codeMessage(json.code, json.msg));
 
 // ---- paths and limits --------------------------------------------------------------------------
 
@@ -53,7 +48,7 @@ const PATHS: Record<Market, { klines: string; exchangeInfo: string; maxLimit: nu
 
 /** The REST protocol of one Binance market rooted at `baseUrl`. */
 export function restProtocol(market: Market, baseUrl: string): RestProtocol {
-  const base = baseUrl.replace(/\/+$/, '');
+  const base = trimUrl(baseUrl);
   const paths = PATHS[market];
   return {
     klines: {
@@ -66,7 +61,7 @@ export function restProtocol(market: Market, baseUrl: string): RestProtocol {
       request: (): HttpRequest => ({ url: `${base}${paths.exchangeInfo}` }),
       parse: (body) => parseInstruments(market, body),
     },
-    errorMessage,
+    errorMessage: answers.errorMessage,
   };
 }
 
@@ -81,36 +76,16 @@ export function klinesRequest(url: string, q: KlinePageQuery): HttpRequest {
 
 /** Kline rows → Klines sorted by open time; `closed` only for bars whose close time < `now`. */
 export function parseKlines(body: string, now: number): Kline[] {
-  const json = parseBody(body, 'klines');
-  if (!Array.isArray(json)) throw new Error(`klines: expected an array of rows, got ${describe(json)}`);
-  const klines = json.map((row: unknown, index) => klineRow(row, index, now));
-  return klines.sort((a, b) => a.openTime - b.openTime);
+  const rows = arrayAt(answers.json(body, 'klines'), [], 'klines');
+  return pageKlines(rows, 'klines', (row) => klineRow(row, now));
 }
 
-function klineRow(row: unknown, index: number, now: number): Kline {
-  const bad = (what: string): Error => new Error(`klines row ${index}: ${what}, got ${describe(row)}`);
-  if (!Array.isArray(row) || row.length < 9) throw bad('expected an array of at least 9 items');
-  const cells = row as RawKlineRow;
-  const [openTime, , , , , , closeTime, , trades] = cells;
-  if (!Number.isSafeInteger(openTime) || !Number.isSafeInteger(closeTime)) {
-    throw bad('open time (item 0) and close time (item 6) should be integers');
-  }
-  const num = (i: 1 | 2 | 3 | 4 | 5 | 7): number => {
-    const n = toDecimal(cells[i]);
-    if (n === undefined) throw bad(`item ${i} should be a decimal number`);
-    return n;
-  };
-  const kline: Kline = {
-    openTime,
-    closeTime,
-    open: num(1),
-    high: num(2),
-    low: num(3),
-    close: num(4),
-    volume: num(5),
-    quoteVolume: num(7),
-    closed: closeTime < now,
-  };
+function klineRow(row: unknown, now: number): Kline | string {
+  const values = candleValues(row, { volume: 5, quoteVolume: 7 });
+  if (typeof values === 'string') return values;
+  const [, , , , , , closeTime, , trades] = row as RawKlineRow;
+  if (!Number.isSafeInteger(closeTime)) return `close time (item 6) should be an integer, got ${describe(closeTime)}`;
+  const kline: Kline = { ...values, closeTime, closed: closeTime < now };
   if (Number.isSafeInteger(trades)) kline.trades = trades;
   return kline;
 }
@@ -121,18 +96,8 @@ function klineRow(row: unknown, index: number, now: number): Kline {
  * Entries missing their symbol, assets or status are skipped rather than failing the whole list.
  */
 export function parseInstruments(market: Market, body: string): Instrument[] {
-  const json = parseBody(body, 'exchangeInfo');
-  const info = isObject(json) ? (json as Partial<RawExchangeInfo>) : undefined;
-  if (!info || !Array.isArray(info.symbols)) {
-    throw new Error(`exchangeInfo: expected an object with a "symbols" array, got ${describe(json)}`);
-  }
-  const out: Instrument[] = [];
-  for (const entry of info.symbols as unknown[]) {
-    if (!isObject(entry)) continue;
-    const instrument = instrumentOf(market, entry);
-    if (instrument) out.push(instrument);
-  }
-  return out;
+  const symbols = arrayAt(answers.json(body, 'exchangeInfo'), ['symbols'], 'exchangeInfo');
+  return symbols.filter(isObject).flatMap((entry) => instrumentOf(market, entry) ?? []);
 }
 
 function instrumentOf(market: Market, entry: JsonObject): Instrument | undefined {
@@ -143,53 +108,21 @@ function instrumentOf(market: Market, entry: JsonObject): Instrument | undefined
   const status = r.string('status');
   if (r.problem) return undefined;
   const info = entry as Partial<RawSymbolInfo>;
-  let unified = formatUnified(base, quote);
-  if (market === 'perp') {
-    if (info.contractType !== 'PERPETUAL') return undefined;
-    const settle = typeof info.marginAsset === 'string' && info.marginAsset !== '' ? info.marginAsset : quote;
-    unified = formatUnified(base, quote, settle);
-  }
-  const instrument: Instrument = {
+  if (market === 'perp' && info.contractType !== 'PERPETUAL') return undefined;
+  const filters = Array.isArray(info.filters) ? (info.filters as unknown[]).filter(isObject) : [];
+  return listedInstrument({
     exchange: 'binance',
     market,
     symbol,
-    unified,
     base,
     quote,
-    status: status === 'TRADING' ? 'trading' : 'halted',
-  };
-  const filters = Array.isArray(info.filters) ? (info.filters as unknown[]).filter(isObject) : [];
-  const tickSize = filterValue(filters, 'PRICE_FILTER', 'tickSize');
-  const stepSize = filterValue(filters, 'LOT_SIZE', 'stepSize');
-  if (tickSize !== undefined) instrument.tickSize = tickSize;
-  if (stepSize !== undefined) instrument.stepSize = stepSize;
-  return instrument;
+    settle: nonEmpty(info.marginAsset),
+    trading: status === 'TRADING',
+    tickSize: filterValue(filters, 'PRICE_FILTER', 'tickSize'),
+    stepSize: filterValue(filters, 'LOT_SIZE', 'stepSize'),
+  });
 }
 
 function filterValue(filters: JsonObject[], type: string, key: keyof RawFilter): number | undefined {
-  const filter = filters.find((f) => f.filterType === type);
-  const value = filter === undefined ? undefined : toDecimal(filter[key]);
-  // A zero tick or step means "no constraint" in Binance filters.
-  return value === undefined || value <= 0 ? undefined : value;
-}
-
-/** `{"code":-1121,"msg":"Invalid symbol."}` → `Invalid symbol. (code -1121)`; undefined otherwise. */
-export function errorMessage(body: string): string | undefined {
-  return errorOf(parseJson(body));
-}
-
-function errorOf(json: unknown): string | undefined {
-  if (!isObject(json)) return undefined;
-  const { code, msg } = json as RawErrorBody;
-  if (typeof msg !== 'string' || msg === '') return undefined;
-  return code === undefined ? msg : `${msg} (code ${describe(code)})`;
-}
-
-/** The JSON of a body; throws an Error saying so when it is not JSON or is an error object. */
-function parseBody(body: string, what: string): unknown {
-  const json = parseJson(body);
-  if (json instanceof Error) throw new Error(`${what}: response is not JSON (${json.message}): ${describe(body)}`);
-  const message = errorOf(json);
-  if (message !== undefined) throw new Error(`${what}: Binance answered ${message}`);
-  return json;
+  return toDecimal(filters.find((f) => f.filterType === type)?.[key]);
 }

@@ -5,6 +5,7 @@
  * optional.
  */
 import type { Market } from '../../market/model';
+import { channelTopics, intervalError, topicSymbol } from '../channels';
 import type { StreamRequest, Topic } from '../types';
 
 /** The one spot connection group. */
@@ -25,17 +26,13 @@ const BAD_SYMBOL = /[\s@/"\\]/;
 
 /** The lowercase stream-name form of a native symbol, or an Error naming the bad symbol. */
 function streamSymbol(symbol: string): string | Error {
-  if (symbol === '' || BAD_SYMBOL.test(symbol)) {
-    return new Error(`invalid Binance symbol ${JSON.stringify(symbol)}: expected a native symbol such as BTCUSDT`);
-  }
-  return symbol.toLowerCase();
+  const checked = topicSymbol('Binance', symbol, BAD_SYMBOL, 'a native symbol such as BTCUSDT');
+  return checked instanceof Error ? checked : checked.toLowerCase();
 }
 
 function checkInterval(market: Market, interval: string | undefined): string | Error {
   const available = INTERVALS[market];
-  if (interval !== undefined && available.includes(interval)) return interval;
-  const what = interval === undefined ? 'a kline subscription needs an interval' : `interval "${interval}" is not streamed`;
-  return new Error(`Binance ${market}: ${what}; available: ${available.join(', ')}`);
+  return interval !== undefined && available.includes(interval) ? interval : intervalError('Binance', market, interval, available);
 }
 
 /** The endpoint that carries every stream except bookTicker/depth in a market. */
@@ -89,21 +86,9 @@ export function tickerTopics(market: Market, symbol: string): Topic[] | Error {
 
 /** The topics serving a request in `market`; an Error (as a value) when it cannot be served. */
 export function topicsFor(market: Market, req: StreamRequest): Topic[] | Error {
-  if (req.market !== market) {
-    return new Error(`request for market "${req.market}" sent to the Binance ${market} adapter`);
-  }
-  switch (req.channel) {
-    case 'kline': {
-      const topic = klineTopic(market, req.symbol, req.interval);
-      return topic instanceof Error ? topic : [topic];
-    }
-    case 'trades': {
-      const topic = tradeTopic(market, req.symbol);
-      return topic instanceof Error ? topic : [topic];
-    }
-    case 'ticker':
-      return tickerTopics(market, req.symbol);
-    default:
-      return new Error(`Binance ${market}: unknown channel ${JSON.stringify(req.channel as unknown)}; expected kline, trades or ticker`);
-  }
+  return channelTopics('Binance', market, req, {
+    kline: (symbol, interval) => klineTopic(market, symbol, interval),
+    trades: (symbol) => tradeTopic(market, symbol),
+    ticker: (symbol) => tickerTopics(market, symbol),
+  });
 }

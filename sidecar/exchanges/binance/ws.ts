@@ -1,6 +1,7 @@
 /** The Binance WebSocket protocol of one market: URLs, subscribe frames, limits, heartbeat. */
 import type { Market } from '../../market/model';
 import type { WsProtocol } from '../types';
+import { trimUrl } from '../urls';
 import { parseFrame } from './parse';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -21,7 +22,7 @@ const LIMITS: Record<Market, WsProtocol['limits']> = {
  * config written for the unrouted URL still reaches the routed endpoints.
  */
 export function wsBase(market: Market, url: string): string {
-  let base = url.replace(/\/+$/, '').replace(/\/(?:ws|stream)$/, '');
+  let base = trimUrl(url).replace(/\/(?:ws|stream)$/, '');
   if (market === 'perp') base = base.replace(/\/(?:market|public)$/, '');
   return base;
 }

@@ -27,23 +27,15 @@
  *   429 are not confirmed by any source.
  * - Order books are not simulated: `books*` channels are acked and silent.
  */
-import { formatUnits } from '../../fake/decimal';
-import { barOpen, parseInterval, prevOpen, type SimInterval } from '../../fake/interval';
-import type { SimKline, SimSymbol, SimTrade, SymbolSpec } from '../../fake/market-sim';
-import type {
-  ClientRequest,
-  FakeMarketProtocol,
-  FakeProtocol,
-  PayloadContext,
-  RejectReason,
-  RestContext,
-  RestRequest,
-  RestResponse,
-  TopicSpec,
-  WsRoute,
-} from '../../fake/protocol';
-import { markInfo } from '../../fake/quotes';
+import { barOpen, opensBefore, parseInterval } from '../../fake/interval';
+import { defaultsByBase, pairAssets, unitStep } from '../../fake/listing';
+import { ohlc, type SimKline, type SimSymbol, type SimTrade } from '../../fake/market-sim';
+import type { ClientRequest, FakeMarketProtocol, FakeProtocol, PayloadContext, RejectReason, RestContext, RestRequest, RestResponse, SubscribeRequest, TopicSpec, WsRoute } from '../../fake/protocol';
+import { integerParams } from '../../fake/query';
+import { markInfo, windowPrices, type BookTop, type RollingStats } from '../../fake/quotes';
+import { formatUnits, trimZeros } from '../../market/decimal';
 import type { Market } from '../../market/model';
+import { isObject, parseJson } from '../decode';
 
 const INST_TYPE: Record<Market, string> = { spot: 'SPOT', perp: 'USDT-FUTURES' };
 const WS_PATH = '/v2/ws/public';
@@ -66,7 +58,7 @@ const WS_CANDLES: Record<string, string> = {
 const SILENT_CANDLES = new Set(['6H', '12H', '1D', '3D', '1W', '1M', '3Dutc']);
 const SILENT_CHANNELS = new Set(['books', 'books1', 'books5', 'books15']);
 
-/** REST `granularity` → simulated interval; spot and futures spell them differently. */
+/** REST `granularity` → simulated interval. Futures spell it as the WS candle channels (plus 3m, REST only); spot its own way. */
 const REST_GRANULARITY: Record<Market, Record<string, string>> = {
   spot: {
     '1min': '1m',
@@ -82,20 +74,7 @@ const REST_GRANULARITY: Record<Market, Record<string, string>> = {
     '1Wutc': '1w',
     '1Mutc': '1M',
   },
-  perp: {
-    '1m': '1m',
-    '3m': '3m',
-    '5m': '5m',
-    '15m': '15m',
-    '30m': '30m',
-    '1H': '1h',
-    '4H': '4h',
-    '6Hutc': '6h',
-    '12Hutc': '12h',
-    '1Dutc': '1d',
-    '1Wutc': '1w',
-    '1Mutc': '1M',
-  },
+  perp: { ...WS_CANDLES, '3m': '3m' },
 };
 /** Documented granularities whose bars open at UTC+8, or every 3 days: not simulated. */
 const REST_UNSIMULATED: Record<Market, Set<string>> = {
@@ -112,13 +91,12 @@ const MAX_LIMIT = 1000;
 const MAX_FUTURES_WINDOW_MS = 90 * 86_400_000;
 const PARAM_ERROR = 'Param error';
 
-type Req = Extract<ClientRequest, { type: 'subscribe' | 'unsubscribe' }>;
 type Json = Record<string, unknown>;
 
 function marketProtocol(market: Market): FakeMarketProtocol {
   return {
     defaultSymbols: ['BTCUSDT', 'ETHUSDT'],
-    symbolDefaults: (symbol) => symbolDefaults(market, symbol),
+    symbolDefaults: SYMBOL_DEFAULTS[market],
     urls: (hostPort) => ({ ws: `ws://${hostPort}${WS_PATH}`, rest: `http://${hostPort}` }),
     ws: {
       route,
@@ -146,16 +124,10 @@ function marketProtocol(market: Market): FakeMarketProtocol {
 }
 
 /** Bitget's decimals: spot BTCUSDT 0.01 / 0.000001, ETHUSDT 0.01 / 0.0001; futures BTC 0.1 / 0.0001, ETH 0.01 / 0.01. */
-function symbolDefaults(market: Market, symbol: string): Partial<SymbolSpec> {
-  if (market === 'spot') {
-    if (symbol.startsWith('BTC')) return { priceDecimals: 2, sizeDecimals: 6 };
-    if (symbol.startsWith('ETH')) return { priceDecimals: 2, sizeDecimals: 4 };
-    return {};
-  }
-  if (symbol.startsWith('BTC')) return { priceDecimals: 1, sizeDecimals: 4 };
-  if (symbol.startsWith('ETH')) return { priceDecimals: 2, sizeDecimals: 2 };
-  return { priceDecimals: 4, sizeDecimals: 1 };
-}
+const SYMBOL_DEFAULTS = {
+  spot: defaultsByBase({ BTC: { priceDecimals: 2, sizeDecimals: 6 }, ETH: { priceDecimals: 2, sizeDecimals: 4 } }),
+  perp: defaultsByBase({ BTC: { priceDecimals: 1, sizeDecimals: 4 }, ETH: { priceDecimals: 2, sizeDecimals: 2 } }, { priceDecimals: 4, sizeDecimals: 1 }),
+};
 
 // ---- WebSocket: routes, requests, topics ------------------------------------------------------
 
@@ -165,18 +137,14 @@ function route(path: string): WsRoute | undefined {
 
 /** The canonical topic of one subscription arg: its three fields in the documented order. */
 function topicOfArg(arg: unknown): string {
-  if (typeof arg !== 'object' || arg === null || Array.isArray(arg)) return JSON.stringify(arg) ?? 'null';
-  const a = arg as Json;
-  return JSON.stringify({ instType: a.instType, channel: a.channel, instId: a.instId });
+  if (!isObject(arg)) return JSON.stringify(arg) ?? 'null';
+  return JSON.stringify({ instType: arg.instType, channel: arg.channel, instId: arg.instId });
 }
 
 /** The arg a topic stands for (what acks and errors echo). */
 function argOf(topic: string): unknown {
-  try {
-    return JSON.parse(topic) as unknown;
-  } catch {
-    return topic;
-  }
+  const arg = parseJson(topic);
+  return arg instanceof Error ? topic : arg;
 }
 
 function paramError(): ClientRequest {
@@ -185,14 +153,9 @@ function paramError(): ClientRequest {
 
 function parseRequest(text: string): ClientRequest {
   if (text === 'ping') return { type: 'ping', reply: 'pong' };
-  let msg: unknown;
-  try {
-    msg = JSON.parse(text);
-  } catch {
-    return paramError();
-  }
-  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return paramError();
-  const { op, args } = msg as Json;
+  const msg = parseJson(text);
+  if (!isObject(msg)) return paramError();
+  const { op, args } = msg;
   if (op !== 'subscribe' && op !== 'unsubscribe') return paramError();
   if (!Array.isArray(args) || args.length === 0) return paramError();
   if (JSON.stringify(args).length > MAX_ARGS_BYTES) {
@@ -204,8 +167,8 @@ function parseRequest(text: string): ClientRequest {
 
 function parseTopic(market: Market, topic: string): TopicSpec | Error {
   const arg = argOf(topic);
-  if (typeof arg !== 'object' || arg === null || Array.isArray(arg)) return new Error(PARAM_ERROR);
-  const { instType, channel, instId } = arg as Json;
+  if (!isObject(arg)) return new Error(PARAM_ERROR);
+  const { instType, channel, instId } = arg;
   if (typeof instType !== 'string' || typeof channel !== 'string' || typeof instId !== 'string' || instId === '') {
     return new Error(PARAM_ERROR);
   }
@@ -228,11 +191,10 @@ function doesNotExist(instType: string, channel: string, instId: string): string
   return `instType:${instType},channel:${channel},instId:${instId} doesn't exist`;
 }
 
-function reject(req: Req, reason: RejectReason): string | string[] {
+function reject(req: SubscribeRequest, reason: RejectReason): string | string[] {
   const error = (topic: string, code: number, msg: string): string => {
     const arg = argOf(topic);
-    const withArg = typeof arg === 'object' && arg !== null && !Array.isArray(arg);
-    return JSON.stringify(withArg ? { event: 'error', arg, code, msg, op: req.type } : { event: 'error', code, msg, op: req.type });
+    return JSON.stringify(isObject(arg) ? { event: 'error', arg, code, msg, op: req.type } : { event: 'error', code, msg, op: req.type });
   };
   switch (reason.kind) {
     case 'invalid-topic':
@@ -252,16 +214,14 @@ function push(action: 'snapshot' | 'update', topic: string, data: unknown[], now
   return JSON.stringify({ action, arg: argOf(topic), data, ts: now });
 }
 
-/** Candle rows print like Bitget's examples: no trailing zeros (`"27000"`, `"0.057"`). */
-function plain(decimal: string): string {
-  if (!decimal.includes('.')) return decimal;
-  const trimmed = decimal.replace(/0+$/, '').replace(/\.$/, '');
-  return trimmed === '' || trimmed === '-' ? '0' : trimmed;
-}
-
+/**
+ * A candle row printed like Bitget's examples, without trailing zeros (`"27000"`, `"0.057"`):
+ * `[ts, open, high, low, close, baseVol, quoteVol, usdtVol]` (USDT volume = quote volume: every
+ * simulated pair is quoted in USDT). Spot REST rows name the last two the other way round.
+ */
 function candleRow(k: SimKline): string[] {
-  const quote = plain(k.quoteVolume);
-  return [String(k.openTime), plain(k.open), plain(k.high), plain(k.low), plain(k.close), plain(k.volume), quote, quote];
+  const quote = trimZeros(k.quoteVolume);
+  return [String(k.openTime), ...ohlc(k, trimZeros), trimZeros(k.volume), quote, quote];
 }
 
 function tradeItem(t: SimTrade): Json {
@@ -273,8 +233,7 @@ function onSubscribed(ctx: PayloadContext): string[] {
   const { sim, spec, now, topic } = ctx;
   if (spec.kind === 'none' || !sim.symbol(spec.symbol)) return [];
   if (spec.kind === 'kline') {
-    let from = barOpen(spec.interval, now);
-    for (let i = 1; i < SNAPSHOT_BARS; i++) from = prevOpen(spec.interval, from);
+    const from = opensBefore(spec.interval, barOpen(spec.interval, now), SNAPSHOT_BARS - 1);
     return [push('snapshot', topic, sim.klines(spec.symbol, spec.interval, from, now).map(candleRow), now)];
   }
   if (spec.kind === 'trades') {
@@ -301,19 +260,15 @@ function ratio(from: string, to: string): string {
   return a > 0 ? ((b - a) / a).toFixed(5) : '0';
 }
 
-type Stats = Parameters<FakeMarketProtocol['ws']['payload']['ticker']>[1];
-type Book = Parameters<FakeMarketProtocol['ws']['payload']['ticker']>[2];
-
 /** Fields both markets' tickers share, from the rolling 24 h stats and the book. */
-function tickerBase(ctx: PayloadContext, st: Stats, book: Book) {
+function tickerBase(ctx: PayloadContext, st: RollingStats, book: BookTop) {
   const spec = ctx.sim.symbol(ctx.spec.symbol) as SimSymbol;
-  const last = st.close ?? st.prevClose ?? book.bid;
+  const { last, open, high, low } = windowPrices(st, book);
   // `openUtc`: the price at 00:00 UTC today.
   const dayStart = Math.floor(ctx.now / 86_400_000) * 86_400_000;
   const openUnits = ctx.sim.lastPriceUnitsBefore(ctx.spec.symbol, dayStart + 1);
   const openUtc = openUnits === undefined ? last : formatUnits(openUnits, spec.priceDecimals);
-  const open24h = st.open ?? last;
-  return { last, open24h, openUtc, high: st.high ?? last, low: st.low ?? last };
+  return { last, open24h: open, openUtc, high, low };
 }
 
 const spotPayloads: FakeMarketProtocol['ws']['payload'] = {
@@ -364,7 +319,7 @@ const perpPayloads: FakeMarketProtocol['ws']['payload'] = {
       high24h: b.high,
       low24h: b.low,
       change24h: ratio(b.open24h, last),
-      fundingRate: plain(mark.fundingRate),
+      fundingRate: trimZeros(mark.fundingRate),
       nextFundingTime: String(mark.nextFundingTime),
       markPrice: mark.markPrice,
       indexPrice: mark.indexPrice,
@@ -421,13 +376,8 @@ function candles(q: URLSearchParams, ctx: RestContext): RestResponse {
     const why = REST_UNSIMULATED[ctx.market].has(granularity) ? ' (UTC+8 and 3-day bars are not simulated by the fake exchange)' : '';
     return error(ctx, '400172', `Parameter verification failed: granularity ${granularity} is not supported${why}`);
   }
-  const nums: Record<string, number | undefined> = {};
-  for (const key of ['startTime', 'endTime', 'limit']) {
-    const raw = q.get(key);
-    if (raw === null || raw === '') continue;
-    if (!/^\d{1,16}$/.test(raw)) return error(ctx, '400172', `Parameter verification failed: ${key} must be a number`);
-    nums[key] = Number(raw);
-  }
+  const nums = integerParams(q, ['startTime', 'endTime', 'limit']);
+  if (typeof nums === 'string') return error(ctx, '400172', `Parameter verification failed: ${nums} must be a number`);
   const limit = nums.limit ?? 100;
   if (limit < 1 || limit > MAX_LIMIT) return error(ctx, '400172', `Parameter verification failed: limit must be between 1 and ${MAX_LIMIT}`);
   const { startTime, endTime } = nums;
@@ -435,21 +385,15 @@ function candles(q: URLSearchParams, ctx: RestContext): RestResponse {
     if (startTime >= endTime) return error(ctx, '400172', 'Parameter verification failed: startTime must be before endTime');
     if (!spot && endTime - startTime > MAX_FUTURES_WINDOW_MS) return error(ctx, '400172', 'The maximum time query range is 90 days');
   }
-  const interval = parseInterval(name) as SimInterval;
   // "after startTime", "before endTime": exclusive bounds on the open time.
-  const rows = ctx.sim.page(symbol, interval, {
+  const rows = ctx.sim.page(symbol, name, {
     startTime: startTime === undefined ? undefined : startTime + 1,
     endTime: endTime === undefined ? undefined : endTime - 1,
     limit,
     pageFrom: 'newest',
   });
-  const data = rows.map((k) => {
-    const row = [String(k.openTime), plain(k.open), plain(k.high), plain(k.low), plain(k.close), plain(k.volume)];
-    const quote = plain(k.quoteVolume);
-    // Spot: …, usdtVol, quoteVol (quote LAST); futures: …, quoteVol.
-    return spot ? [...row, quote, quote] : [...row, quote];
-  });
-  return ok(ctx, data);
+  // Spot: …, usdtVol, quoteVol (quote LAST); futures: …, quoteVol.
+  return ok(ctx, rows.map((k) => (spot ? candleRow(k) : candleRow(k).slice(0, 7))));
 }
 
 function productTypeError(q: URLSearchParams, ctx: RestContext): RestResponse | undefined {
@@ -460,100 +404,80 @@ function productTypeError(q: URLSearchParams, ctx: RestContext): RestResponse | 
   return undefined;
 }
 
-function assets(s: SimSymbol): { base: string; quote: string } {
-  if (s.base && s.quote) return { base: s.base, quote: s.quote };
-  const quote = s.quote ?? (['USDT', 'USDC', 'BTC', 'ETH'].find((x) => s.symbol.endsWith(x) && s.symbol.length > x.length) ?? 'USDT');
-  return { base: s.base ?? s.symbol.slice(0, s.symbol.length - quote.length), quote };
-}
-
-function step(decimals: number): string {
-  return decimals === 0 ? '1' : `0.${'0'.repeat(decimals - 1)}1`;
-}
-
-function selected(q: URLSearchParams, ctx: RestContext): SimSymbol[] | RestResponse {
+/** The list of every simulated symbol, or of the one `symbol` names; `entry` writes one item. */
+function listing(q: URLSearchParams, ctx: RestContext, entry: (s: SimSymbol, base: string, quote: string) => Json): RestResponse {
   const one = q.get('symbol');
-  if (!one) return ctx.sim.symbols();
-  const found = ctx.sim.symbol(one);
-  return found ? [found] : error(ctx, '40034', `Parameter ${one} does not exist`);
+  const found = one ? ctx.sim.symbol(one) : undefined;
+  if (one && !found) return error(ctx, '40034', `Parameter ${one} does not exist`);
+  const list = found ? [found] : ctx.sim.symbols();
+  return ok(
+    ctx,
+    list.map((s) => {
+      const { base, quote } = pairAssets(s);
+      return entry(s, base, quote);
+    }),
+  );
 }
 
 function spotSymbols(q: URLSearchParams, ctx: RestContext): RestResponse {
-  const list = selected(q, ctx);
-  if (!Array.isArray(list)) return list;
-  return ok(
-    ctx,
-    list.map((s) => {
-      const { base, quote } = assets(s);
-      return {
-        symbol: s.symbol,
-        baseCoin: base,
-        quoteCoin: quote,
-        minTradeAmount: '0',
-        maxTradeAmount: '900000000000000000000',
-        takerFeeRate: '0.001',
-        makerFeeRate: '0.001',
-        pricePrecision: String(s.priceDecimals),
-        quantityPrecision: String(s.sizeDecimals),
-        quotePrecision: String(s.priceDecimals + s.sizeDecimals),
-        status: 'online',
-        minTradeUSDT: '1',
-        buyLimitPriceRatio: '0.05',
-        sellLimitPriceRatio: '0.05',
-        areaSymbol: 'no',
-        orderQuantity: '200',
-        openTime: '1532454360000',
-        offTime: '',
-      };
-    }),
-  );
+  return listing(q, ctx, (s, base, quote) => ({
+    symbol: s.symbol,
+    baseCoin: base,
+    quoteCoin: quote,
+    minTradeAmount: '0',
+    maxTradeAmount: '900000000000000000000',
+    takerFeeRate: '0.001',
+    makerFeeRate: '0.001',
+    pricePrecision: String(s.priceDecimals),
+    quantityPrecision: String(s.sizeDecimals),
+    quotePrecision: String(s.priceDecimals + s.sizeDecimals),
+    status: 'online',
+    minTradeUSDT: '1',
+    buyLimitPriceRatio: '0.05',
+    sellLimitPriceRatio: '0.05',
+    areaSymbol: 'no',
+    orderQuantity: '200',
+    openTime: '1532454360000',
+    offTime: '',
+  }));
 }
 
 function contracts(q: URLSearchParams, ctx: RestContext): RestResponse {
-  const bad = productTypeError(q, ctx);
-  if (bad) return bad;
-  const list = selected(q, ctx);
-  if (!Array.isArray(list)) return list;
-  return ok(
-    ctx,
-    list.map((s) => {
-      const { base, quote } = assets(s);
-      return {
-        symbol: s.symbol,
-        baseCoin: base,
-        quoteCoin: quote,
-        buyLimitPriceRatio: '0.05',
-        sellLimitPriceRatio: '0.05',
-        feeRateUpRatio: '0.005',
-        makerFeeRate: '0.0002',
-        takerFeeRate: '0.0006',
-        openCostUpRatio: '0.01',
-        supportMarginCoins: [quote],
-        minTradeNum: step(s.sizeDecimals),
-        priceEndStep: '1',
-        volumePlace: String(s.sizeDecimals),
-        pricePlace: String(s.priceDecimals),
-        sizeMultiplier: step(s.sizeDecimals),
-        symbolType: 'perpetual',
-        minTradeUSDT: '5',
-        maxSymbolOrderNum: '999999',
-        maxProductOrderNum: '999999',
-        maxPositionNum: '150',
-        symbolStatus: 'normal',
-        offTime: '-1',
-        limitOpenTime: '-1',
-        deliveryTime: '',
-        deliveryStartTime: '',
-        launchTime: '',
-        fundInterval: '8',
-        minLever: '1',
-        maxLever: '125',
-        posLimit: '0.05',
-        maintainTime: '',
-        maxMarketOrderQty: '220',
-        maxOrderQty: '1200',
-      };
-    }),
-  );
+  return productTypeError(q, ctx) ?? listing(q, ctx, (s, base, quote) => ({
+    symbol: s.symbol,
+    baseCoin: base,
+    quoteCoin: quote,
+    buyLimitPriceRatio: '0.05',
+    sellLimitPriceRatio: '0.05',
+    feeRateUpRatio: '0.005',
+    makerFeeRate: '0.0002',
+    takerFeeRate: '0.0006',
+    openCostUpRatio: '0.01',
+    supportMarginCoins: [quote],
+    minTradeNum: unitStep(s.sizeDecimals),
+    priceEndStep: '1',
+    volumePlace: String(s.sizeDecimals),
+    pricePlace: String(s.priceDecimals),
+    sizeMultiplier: unitStep(s.sizeDecimals),
+    symbolType: 'perpetual',
+    minTradeUSDT: '5',
+    maxSymbolOrderNum: '999999',
+    maxProductOrderNum: '999999',
+    maxPositionNum: '150',
+    symbolStatus: 'normal',
+    offTime: '-1',
+    limitOpenTime: '-1',
+    deliveryTime: '',
+    deliveryStartTime: '',
+    launchTime: '',
+    fundInterval: '8',
+    minLever: '1',
+    maxLever: '125',
+    posLimit: '0.05',
+    maintainTime: '',
+    maxMarketOrderQty: '220',
+    maxOrderQty: '1200',
+  }));
 }
 
 function ok(ctx: RestContext, data: unknown): RestResponse {

@@ -1,9 +1,9 @@
 /** The Bitget v2 adapter: spot and USDT-M perpetual futures, assembled from the protocol modules here. */
 import type { Market } from '../../market/model';
+import { joinedSymbol } from '../symbols';
 import type { ExchangeAdapter, MarketAdapter, MarketUrls } from '../types';
 import { restProtocol } from './rest';
 import { INTERVALS, topicsFor } from './streams';
-import { nativeSymbol } from './symbols';
 import { wsProtocol } from './ws';
 
 /** The MarketAdapter of one Bitget market bound to `urls`. */
@@ -15,7 +15,7 @@ export function bitgetMarket(market: Market, urls: MarketUrls): MarketAdapter {
     rest: restProtocol(market, urls.rest),
     intervals: INTERVALS,
     topics: (req) => topicsFor(market, req),
-    nativeSymbol,
+    nativeSymbol: joinedSymbol,
     // No unifiedSymbol: `BTCUSDT` cannot be split into base and quote without the symbol list.
     // No useInstruments: sizes are base units on both markets, nothing to convert.
   };

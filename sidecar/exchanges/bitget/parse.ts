@@ -9,12 +9,14 @@
  * subscription is a snapshot of many past rows: only its newest row is emitted (the rest is history
  * the hub fetches over REST).
  */
-import { closeTime, parseInterval, type Interval } from '../../market/intervals';
-import type { Kline, Ticker, Trade } from '../../market/model';
-import { describe, FieldReader, isObject, parseJson, toDecimal, type JsonObject } from '../decode';
+import { closeTime, requireInterval } from '../../market/intervals';
+import type { Kline } from '../../market/model';
+import { codeMessage } from '../answers';
+import { candleValues } from '../candles';
+import { describe, FieldReader, isObject, toInteger, type JsonObject } from '../decode';
+import { eachItem, events, malformed, parseObjectFrame, partialTicker } from '../frames';
 import type { MarketEvent, ParseResult } from '../types';
 import { intervalOfChannel, topicName, type Arg } from './streams';
-import { codeMessage, compareIds, msOf } from './wire';
 
 // ---- raw messages (documented fields we read; others are ignored) -----------------------------
 
@@ -63,26 +65,18 @@ interface RawTicker {
 }
 
 /** A candle row: `[startMs, open, high, low, close, baseVol, quoteVol, usdtVol]`, all strings. */
-type RawCandleRow = [string, string, string, string, string, string, string, ...string[]];
+const CANDLE_COLUMNS = { volume: 5, quoteVolume: 6 };
 
 // ---- entry point -------------------------------------------------------------------------------
 
 /** Parses one text frame from a Bitget v2 public connection; see the module comment. */
 export function parseFrame(frame: string): ParseResult {
-  try {
-    return parseText(frame);
-  } catch (err) {
-    // Unreachable by design; kept so a parser bug is counted as malformed, never a crash.
-    return malformed(`parser error: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-function parseText(frame: string): ParseResult {
   // The keepalive answer is the bare text `pong`, not JSON.
   if (frame.trim() === 'pong') return { type: 'pong' };
-  const json = parseJson(frame);
-  if (json instanceof Error) return malformed(`not JSON (${json.message}): ${snippet(frame)}`);
-  if (!isObject(json)) return malformed(`expected a JSON object, got ${describe(json)}`);
+  return parseObjectFrame(frame, parseObject);
+}
+
+function parseObject(json: JsonObject): ParseResult {
   if ('event' in json) return parseEvent(json as JsonObject & RawEvent);
   if ('action' in json || 'data' in json) return parsePush(json);
   return malformed(`neither an event nor a data push: ${describe(json)}`);
@@ -100,7 +94,7 @@ function parseEvent(json: RawEvent): ParseResult {
       // Not reported: an ack of an old unsubscribe must not confirm a fresh subscription of the same topic.
       return { type: 'ignore' };
     case 'error': {
-      const message = codeMessage(json) ?? `Bitget refused a request: ${describe(json)}`;
+      const message = codeMessage(json.code, json.msg, `Bitget refused a request: ${describe(json)}`);
       // Without an arg (e.g. a frame that was not valid JSON) the engine cannot tell which topic failed.
       return arg instanceof Error ? { type: 'error', message } : { type: 'error', topics: [topicName(arg)], message };
     }
@@ -128,7 +122,7 @@ function parsePush(json: JsonObject): ParseResult {
   if (arg instanceof Error) return malformed(`push: ${arg.message}`);
   const topic = topicName(arg);
   if (!Array.isArray(push.data)) return malformed(`${topic}: "data" should be an array, got ${describe(push.data)}`);
-  const pushTime = msOf(push.ts);
+  const pushTime = toInteger(push.ts);
   if (arg.channel === 'trade') return tradeEvents(topic, arg.instId, push.data);
   if (arg.channel === 'ticker') return tickerEvents(topic, arg.instId, push.data, pushTime);
   const interval = intervalOfChannel(arg.channel);
@@ -138,39 +132,30 @@ function parsePush(json: JsonObject): ParseResult {
 }
 
 function tradeEvents(topic: string, symbol: string, data: unknown[]): ParseResult {
-  const trades: Trade[] = [];
-  for (const [index, item] of data.entries()) {
-    if (!isObject(item)) return malformed(`${topic} data[${index}]: expected an object, got ${describe(item)}`);
-    const r = new FieldReader<RawTrade>(item, `${topic} data[${index}]`);
+  const result = eachItem(topic, data, (item, what) => {
+    const r = new FieldReader<RawTrade>(item, what);
     const id = r.string('tradeId');
+    const time = r.ms('ts');
     const price = r.decimal('price');
     const size = r.decimal('size');
     const side = r.string('side');
-    if (r.problem) return malformed(r.problem);
-    const time = msOf(item.ts);
-    if (time === undefined) return malformed(`${topic} data[${index}]: field "ts" should be milliseconds, got ${describe(item.ts)}`);
-    if (side !== 'buy' && side !== 'sell') return malformed(`${topic} data[${index}]: field "side" should be buy or sell, got ${describe(side)}`);
-    trades.push({ id, time, price, size, side });
-  }
+    if (r.problem) return r.problem;
+    if (side !== 'buy' && side !== 'sell') return `${what}: field "side" should be buy or sell, got ${describe(side)}`;
+    return { kind: 'trade', topic, symbol, trade: { id, time, price, size, side } };
+  });
   // Snapshots list the newest first; consumers want time order (ids break ties within a millisecond).
-  trades.sort((a, b) => a.time - b.time || compareIds(a.id, b.id));
-  return events(trades.map((trade): MarketEvent => ({ kind: 'trade', topic, symbol, trade })));
+  if (result.type === 'events') result.events.sort(byTradeOrder);
+  return result;
 }
 
 function tickerEvents(topic: string, symbol: string, data: unknown[], pushTime: number | undefined): ParseResult {
-  const out: MarketEvent[] = [];
-  for (const [index, item] of data.entries()) {
-    if (!isObject(item)) return malformed(`${topic} data[${index}]: expected an object, got ${describe(item)}`);
-    const what = `${topic} data[${index}]`;
+  return eachItem(topic, data, (item, what) => {
     const r = new FieldReader<RawTicker>(item, what);
     // `data[].ts` is the ticker's own time; the push time stands in only when it is absent.
-    const time = item.ts === undefined ? pushTime : msOf(item.ts);
-    if (time === undefined) return malformed(`${what}: field "ts" should be milliseconds, got ${describe(item.ts)}`);
-    const nextFunding = item.nextFundingTime === undefined || item.nextFundingTime === '' ? undefined : msOf(item.nextFundingTime);
-    if (item.nextFundingTime !== undefined && item.nextFundingTime !== '' && nextFunding === undefined) {
-      return malformed(`${what}: field "nextFundingTime" should be milliseconds, got ${describe(item.nextFundingTime)}`);
-    }
-    const ticker = defined({
+    const time = item.ts === undefined ? pushTime : r.ms('ts');
+    if (time === undefined) return `${what}: field "ts" should be epoch milliseconds, got nothing`;
+    const nextFundingTime = r.optMs('nextFundingTime');
+    const ticker = partialTicker({
       time,
       last: r.optDecimal('lastPr'),
       bid: r.optDecimal('bidPr'),
@@ -185,22 +170,21 @@ function tickerEvents(topic: string, symbol: string, data: unknown[], pushTime: 
       indexPrice: r.optDecimal('indexPrice'),
       fundingRate: r.optDecimal('fundingRate'),
       // 0 means "none" (a contract without funding).
-      nextFundingTime: nextFunding === 0 ? undefined : nextFunding,
+      nextFundingTime: nextFundingTime === 0 ? undefined : nextFundingTime,
     });
-    if (r.problem) return malformed(r.problem);
-    out.push({ kind: 'ticker', topic, symbol, ticker });
-  }
-  return events(out);
+    if (r.problem) return r.problem;
+    return { kind: 'ticker', topic, symbol, ticker };
+  });
 }
 
 function candleEvents(topic: string, symbol: string, interval: string, data: unknown[], snapshot: boolean): ParseResult {
-  const iv = parseInterval(interval);
-  if (iv instanceof Error) return malformed(`${topic}: ${iv.message}`);
+  const bars = requireInterval(interval);
   const klines: Kline[] = [];
   for (const [index, row] of data.entries()) {
-    const kline = candleRow(row, iv);
-    if (kline instanceof Error) return malformed(`${topic} data[${index}]: ${kline.message}`);
-    klines.push(kline);
+    const values = candleValues(row, CANDLE_COLUMNS);
+    if (typeof values === 'string') return malformed(`${topic} data[${index}]: ${values}`);
+    // No closed flag exists: a streamed bar is never declared closed here (see the module comment).
+    klines.push({ ...values, closeTime: closeTime(bars, values.openTime), closed: false });
   }
   klines.sort((a, b) => a.openTime - b.openTime);
   // A snapshot's older rows are history (REST serves it); only the bar in progress is live news.
@@ -208,39 +192,12 @@ function candleEvents(topic: string, symbol: string, interval: string, data: unk
   return events(emitted.map((kline): MarketEvent => ({ kind: 'kline', topic, symbol, interval, kline })));
 }
 
-function candleRow(row: unknown, iv: Interval): Kline | Error {
-  if (!Array.isArray(row) || row.length < 7) return new Error(`expected an array of at least 7 items, got ${describe(row)}`);
-  const cells = row as RawCandleRow;
-  const openTime = msOf(cells[0]);
-  if (openTime === undefined) return new Error(`item 0 should be the start time in ms, got ${describe(cells[0])}`);
-  const nums: number[] = [];
-  for (let i = 1; i <= 6; i++) {
-    const n = toDecimal(cells[i]);
-    if (n === undefined) return new Error(`item ${i} should be a decimal number, got ${describe(cells[i])}`);
-    nums.push(n);
-  }
-  const [open, high, low, close, volume, quoteVolume] = nums;
-  // No closed flag exists: a streamed bar is never declared closed here (see the module comment).
-  return { openTime, closeTime: closeTime(iv, openTime), open, high, low, close, volume, quoteVolume, closed: false };
-}
-
 // ---- helpers -----------------------------------------------------------------------------------
 
-/** Drops undefined fields: the hub merges partial tickers, and an explicit undefined would erase. */
-function defined<T extends { time: number }>(ticker: T): Partial<Ticker> & { time: number } {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(ticker)) if (value !== undefined) out[key] = value;
-  return out as Partial<Ticker> & { time: number };
-}
-
-function events(list: MarketEvent[]): ParseResult {
-  return list.length === 0 ? { type: 'ignore' } : { type: 'events', events: list };
-}
-
-function malformed(reason: string): ParseResult {
-  return { type: 'malformed', reason };
-}
-
-function snippet(text: string): string {
-  return text.length > 80 ? `${JSON.stringify(text.slice(0, 77))}...` : JSON.stringify(text);
+/** Time order; within a millisecond, id order (numeric when both are digit strings: Bitget's have 19 digits). */
+function byTradeOrder(a: MarketEvent, b: MarketEvent): number {
+  if (a.kind !== 'trade' || b.kind !== 'trade') return 0;
+  const [x, y] = [a.trade.id, b.trade.id];
+  const byLength = /^\d+$/.test(x) && /^\d+$/.test(y) ? x.length - y.length : 0;
+  return a.trade.time - b.trade.time || byLength || (x < y ? -1 : x > y ? 1 : 0);
 }

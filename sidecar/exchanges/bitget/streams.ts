@@ -6,6 +6,7 @@
  * `subscribe(topics)` rebuilds the args from the names alone.
  */
 import type { Market } from '../../market/model';
+import { channelTopics, intervalError, IntervalSpelling, topicSymbol } from '../channels';
 import type { StreamRequest, Topic } from '../types';
 
 /** The single connection group: everything shares `wss://ws.bitget.com/v2/ws/public`. */
@@ -15,38 +16,36 @@ export const ENDPOINT = 'public';
 export const INST_TYPE: Readonly<Record<Market, string>> = { spot: 'SPOT', perp: 'USDT-FUTURES' };
 
 /**
- * Canonical interval → WS candle channel suffix. Only what the WS streams: no 3m or 2h, and the
- * UTC-aligned `…utc` variants for 6h and longer (the plain `6H/12H/1D/1W/1M` open at UTC+8).
+ * Canonical interval → candle spelling: the WS channel suffix (`candle1H`), also the futures REST
+ * `granularity`. Only what the WS streams: no 3m or 2h, and the UTC-aligned `…utc` variants for 6h
+ * and longer (the plain `6H/12H/1D/1W/1M` open at UTC+8).
  */
-const WS_CANDLE: Readonly<Record<string, string>> = {
-  '1m': '1m',
-  '5m': '5m',
-  '15m': '15m',
-  '30m': '30m',
-  '1h': '1H',
-  '4h': '4H',
-  '6h': '6Hutc',
-  '12h': '12Hutc',
-  '1d': '1Dutc',
-  '1w': '1Wutc',
-  '1M': '1Mutc',
-};
-
-/** Candle channel suffix → canonical interval (the inverse of WS_CANDLE). */
-const CANONICAL_OF: ReadonlyMap<string, string> = new Map(Object.entries(WS_CANDLE).map(([canonical, wire]) => [wire, canonical]));
+export const CANDLES = new IntervalSpelling([
+  ['1m', '1m'],
+  ['5m', '5m'],
+  ['15m', '15m'],
+  ['30m', '30m'],
+  ['1h', '1H'],
+  ['4h', '4H'],
+  ['6h', '6Hutc'],
+  ['12h', '12Hutc'],
+  ['1d', '1Dutc'],
+  ['1w', '1Wutc'],
+  ['1M', '1Mutc'],
+]);
 
 /** Native kline intervals, shortest first: the same list on both markets. */
-export const INTERVALS: readonly string[] = Object.keys(WS_CANDLE);
+export const INTERVALS = CANDLES.intervals;
 
 /** The candle channel of a canonical interval, e.g. `1h` → `candle1H`; undefined when not streamed. */
-export function candleChannel(interval: string): string | undefined {
-  const wire = WS_CANDLE[interval];
+export function candleChannel(interval: string | undefined): string | undefined {
+  const wire = CANDLES.native(interval);
   return wire === undefined ? undefined : `candle${wire}`;
 }
 
 /** The canonical interval of a candle channel (`candle1Dutc` → `1d`); undefined for any other channel. */
 export function intervalOfChannel(channel: string): string | undefined {
-  return channel.startsWith('candle') ? CANONICAL_OF.get(channel.slice('candle'.length)) : undefined;
+  return channel.startsWith('candle') ? CANDLES.canonical(channel.slice('candle'.length)) : undefined;
 }
 
 /** One subscription as the exchange spells it. */
@@ -77,37 +76,22 @@ export function argOf(topic: string): Arg | Error {
  */
 const BAD_SYMBOL = /[\s:/"\\]/;
 
-function checkSymbol(symbol: string): string | Error {
-  if (symbol === '' || BAD_SYMBOL.test(symbol)) {
-    return new Error(`invalid Bitget symbol ${JSON.stringify(symbol)}: expected a native symbol such as BTCUSDT`);
-  }
-  return symbol;
+/** The topic of `channel` for `symbol` in `market`, or an Error naming a bad symbol. */
+function topic(market: Market, symbol: string, channel: string): Topic | Error {
+  const instId = topicSymbol('Bitget', symbol, BAD_SYMBOL, 'a native symbol such as BTCUSDT');
+  if (instId instanceof Error) return instId;
+  return { endpoint: ENDPOINT, name: topicName({ instType: INST_TYPE[market], channel, instId }) };
 }
 
 /** The topics serving a request in `market`; an Error (as a value) when it cannot be served. */
 export function topicsFor(market: Market, req: StreamRequest): Topic[] | Error {
-  if (req.market !== market) {
-    return new Error(`request for market "${req.market}" sent to the Bitget ${market} adapter`);
-  }
-  const instId = checkSymbol(req.symbol);
-  if (instId instanceof Error) return instId;
-  const instType = INST_TYPE[market];
-  const topic = (channel: string): Topic[] => [{ endpoint: ENDPOINT, name: topicName({ instType, channel, instId }) }];
-  switch (req.channel) {
-    case 'kline': {
-      const channel = req.interval === undefined ? undefined : candleChannel(req.interval);
-      if (channel === undefined) {
-        const what = req.interval === undefined ? 'a kline subscription needs an interval' : `interval "${req.interval}" is not streamed`;
-        return new Error(`Bitget ${market}: ${what}; available: ${INTERVALS.join(', ')}`);
-      }
-      return topic(channel);
-    }
-    case 'trades':
-      return topic('trade');
-    case 'ticker':
-      // One channel carries last, best bid/ask, 24 h stats and, on futures, mark/index/funding.
-      return topic('ticker');
-    default:
-      return new Error(`Bitget ${market}: unknown channel ${JSON.stringify(req.channel as unknown)}; expected kline, trades or ticker`);
-  }
+  return channelTopics('Bitget', market, req, {
+    kline: (symbol, interval) => {
+      const channel = candleChannel(interval);
+      return channel === undefined ? intervalError('Bitget', market, interval, INTERVALS) : topic(market, symbol, channel);
+    },
+    trades: (symbol) => topic(market, symbol, 'trade'),
+    // One channel carries last, best bid/ask, 24 h stats and, on futures, mark/index/funding.
+    ticker: (symbol) => topic(market, symbol, 'ticker'),
+  });
 }

@@ -1,5 +1,6 @@
 /** The Bitget v2 WebSocket protocol of one market: URL, subscribe frames, limits, heartbeat. */
 import type { WsProtocol } from '../types';
+import { withDefaultPath } from '../urls';
 import { parseFrame } from './parse';
 import { argOf, type Arg } from './streams';
 
@@ -24,8 +25,7 @@ const PING_INTERVAL_MS = 20_000;
 
 /** The URL to connect to: the configured one, with the public path added when it has none. */
 export function wsUrl(configured: string): string {
-  const trimmed = configured.trim().replace(/\/+$/, '');
-  return /^wss?:\/\/[^/]+$/i.test(trimmed) ? `${trimmed}${PUBLIC_PATH}` : trimmed;
+  return withDefaultPath(configured, PUBLIC_PATH);
 }
 
 /** `{"op":"subscribe","args":[{instType, channel, instId}, …]}` for these topics. */

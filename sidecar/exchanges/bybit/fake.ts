@@ -28,24 +28,15 @@
  *   with `limit` (default 500) and `cursor`; spot ignores both, as documented.
  */
 import { randomUUID } from 'node:crypto';
-import { formatUnits } from '../../fake/decimal';
 import { parseInterval } from '../../fake/interval';
-import type { SimSymbol, SimTrade, SymbolSpec } from '../../fake/market-sim';
-import type {
-  ClientRequest,
-  FakeConnection,
-  FakeMarketProtocol,
-  FakeProtocol,
-  PayloadContext,
-  RejectReason,
-  RestContext,
-  RestRequest,
-  RestResponse,
-  TopicSpec,
-  WsRoute,
-} from '../../fake/protocol';
-import { bookTop, markInfo, rollingStats, type BookTop, type RollingStats } from '../../fake/quotes';
+import { defaultsByBase, pairAssets, unitStep } from '../../fake/listing';
+import { ohlc, type SimSymbol, type SimTrade } from '../../fake/market-sim';
+import type { ClientRequest, FakeConnection, FakeMarketProtocol, FakeProtocol, PayloadContext, RejectReason, RestContext, RestRequest, RestResponse, SubscribeRequest, TopicSpec, WsRoute } from '../../fake/protocol';
+import { integerParams } from '../../fake/query';
+import { bookTop, markInfo, rollingStats, windowPrices, type BookTop, type RollingStats } from '../../fake/quotes';
+import { formatUnits, trimZeros } from '../../market/decimal';
 import type { Market } from '../../market/model';
+import { isObject, parseJson } from '../decode';
 
 /** Bybit interval spelling → the simulator's interval name. */
 const INTERVALS: Record<string, string> = {
@@ -53,13 +44,11 @@ const INTERVALS: Record<string, string> = {
   '360': '6h', '720': '12h', D: '1d', W: '1w', M: '1M',
 };
 const BOOK_DEPTHS = ['1', '50', '200', '1000'];
-const QUOTE_ASSETS = ['USDT', 'USDC', 'USDE', 'EUR', 'BRL', 'PLN', 'TRY', 'BTC', 'ETH', 'MNT', 'DAI'];
 const SPOT_MAX_ARGS = 10;
 const MAX_ARGS_CHARS = 21_000;
 const MAX_TRADES_PER_MESSAGE = 1024;
 const ENDPOINT = 'public';
 
-type Req = Extract<ClientRequest, { type: 'subscribe' | 'unsubscribe' }>;
 type Json = Record<string, unknown>;
 
 function marketProtocol(market: Market): FakeMarketProtocol {
@@ -88,16 +77,17 @@ function marketProtocol(market: Market): FakeMarketProtocol {
         trades: (ctx, trades) => tradesPayloads(market, ctx, trades),
         kline: (ctx, k) => {
           const interval = ctx.topic.split('.')[1];
+          const [open, high, low, close] = ohlc(k, trimZeros);
           const bar = {
             start: k.openTime,
             end: k.closeTime,
             interval,
-            open: trim(k.open),
-            close: trim(k.close),
-            high: trim(k.high),
-            low: trim(k.low),
-            volume: trim(k.volume),
-            turnover: trim(k.quoteVolume),
+            open,
+            close,
+            high,
+            low,
+            volume: trimZeros(k.volume),
+            turnover: trimZeros(k.quoteVolume),
             confirm: k.closed,
             timestamp: ctx.now,
           };
@@ -119,16 +109,9 @@ function marketProtocol(market: Market): FakeMarketProtocol {
 // ---- requests ----------------------------------------------------------------------------------
 
 function parseRequest(market: Market, text: string, conn: FakeConnection): ClientRequest {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(text);
-  } catch {
-    return { type: 'reply', text: answer(market, conn, '', undefined, false, 'error:request is not valid JSON') };
-  }
-  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-    return { type: 'reply', text: answer(market, conn, '', undefined, false, 'Params Error') };
-  }
-  const m = msg as Json;
+  const m = parseJson(text);
+  if (m instanceof Error) return { type: 'reply', text: answer(market, conn, '', undefined, false, 'error:request is not valid JSON') };
+  if (!isObject(m)) return { type: 'reply', text: answer(market, conn, '', undefined, false, 'Params Error') };
   const op = typeof m.op === 'string' ? m.op : '';
   if (m.req_id !== undefined && typeof m.req_id !== 'string') {
     return { type: 'reply', text: answer(market, conn, op, undefined, false, 'Params Error') };
@@ -152,7 +135,7 @@ function parseRequest(market: Market, text: string, conn: FakeConnection): Clien
 }
 
 /** `{"success","ret_msg","conn_id","req_id","op"}`: spot echoes req_id only when sent, linear always. */
-function answer(market: Market, conn: FakeConnection, op: string, id: Req['id'], success: boolean, message: string): string {
+function answer(market: Market, conn: FakeConnection, op: string, id: SubscribeRequest['id'], success: boolean, message: string): string {
   const reqId = typeof id === 'string' ? id : undefined;
   const base = { success, ret_msg: message, conn_id: connId(conn) };
   if (market === 'spot') return JSON.stringify(reqId === undefined ? { ...base, op } : { ...base, req_id: reqId, op });
@@ -230,7 +213,7 @@ function uuidOf(id: number): string {
 function tickerPayload(market: Market, ctx: PayloadContext, st: RollingStats, book: BookTop): string {
   const spec = ctx.sim.symbol(ctx.spec.symbol);
   const decimals = spec?.priceDecimals ?? 2;
-  const last = st.close ?? st.prevClose ?? book.bid;
+  const { last, high, low } = windowPrices(st, book);
   const prev24 = st.prevClose ?? st.open ?? last;
   const change = (from: string, places: number) => (Number(from) === 0 ? '0' : ((Number(last) - Number(from)) / Number(from)).toFixed(places));
   const mark = markInfo(ctx.sim, ctx.spec.symbol, ctx.now);
@@ -238,8 +221,8 @@ function tickerPayload(market: Market, ctx: PayloadContext, st: RollingStats, bo
     const data = {
       symbol: ctx.spec.symbol,
       lastPrice: last,
-      highPrice24h: st.high ?? last,
-      lowPrice24h: st.low ?? last,
+      highPrice24h: high,
+      lowPrice24h: low,
       prevPrice24h: prev24,
       volume24h: st.volume,
       turnover24h: st.quoteVolume,
@@ -256,8 +239,8 @@ function tickerPayload(market: Market, ctx: PayloadContext, st: RollingStats, bo
     price24hPcnt: change(prev24, 6),
     lastPrice: last,
     prevPrice24h: prev24,
-    highPrice24h: st.high ?? last,
-    lowPrice24h: st.low ?? last,
+    highPrice24h: high,
+    lowPrice24h: low,
     prevPrice1h: prev1h,
     markPrice: mark.markPrice,
     indexPrice: mark.indexPrice,
@@ -266,7 +249,7 @@ function tickerPayload(market: Market, ctx: PayloadContext, st: RollingStats, bo
     turnover24h: st.quoteVolume,
     volume24h: st.volume,
     nextFundingTime: String(mark.nextFundingTime),
-    fundingRate: trim(mark.fundingRate),
+    fundingRate: trimZeros(mark.fundingRate),
     bid1Price: book.bid,
     bid1Size: book.bidSize,
     ask1Price: book.ask,
@@ -313,11 +296,6 @@ function onSubscribed(market: Market, ctx: PayloadContext, conn: FakeConnection)
   return [payload];
 }
 
-/** A decimal string without trailing zeros (`"16980.50"` → `"16980.5"`, `"2.000"` → `"2"`). */
-function trim(text: string): string {
-  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
-}
-
 // ---- REST --------------------------------------------------------------------------------------
 
 function rest(category: string, req: RestRequest, ctx: RestContext): RestResponse | undefined {
@@ -347,19 +325,14 @@ function klines(category: string, q: URLSearchParams, ctx: RestContext): RestRes
   if (!ctx.sim.symbol(symbol)) return error(10001, 'Not supported symbols', ctx.now);
   const name = INTERVALS[interval];
   if (name === undefined) return error(10001, 'Invalid period!', ctx.now);
-  const nums: Record<string, number | undefined> = {};
-  for (const key of ['start', 'end', 'limit']) {
-    const raw = q.get(key);
-    if (raw === null || raw === '') continue;
-    if (!/^[0-9]{1,16}$/.test(raw)) return error(10001, `params error: ${key} must be an integer, got ${raw}`, ctx.now);
-    nums[key] = Number(raw);
-  }
+  const nums = integerParams(q, ['start', 'end', 'limit']);
+  if (typeof nums === 'string') return error(10001, `params error: ${nums} must be an integer, got ${q.get(nums)}`, ctx.now);
   const limit = nums.limit ?? 200;
   if (limit < 1 || limit > 1000) return error(10001, `params error: limit must be in [1, 1000], got ${limit}`, ctx.now);
   const empty = nums.start !== undefined && nums.end !== undefined && nums.start > nums.end;
   const rows = empty ? [] : ctx.sim.page(symbol, name, { startTime: nums.start, endTime: nums.end, limit, pageFrom: 'newest' });
   // Newest first, as Bybit sorts them.
-  const list = rows.reverse().map((k) => [String(k.openTime), trim(k.open), trim(k.high), trim(k.low), trim(k.close), trim(k.volume), trim(k.quoteVolume)]);
+  const list = rows.reverse().map((k) => [String(k.openTime), ...ohlc(k, trimZeros), trimZeros(k.volume), trimZeros(k.quoteVolume)]);
   return ok({ symbol, category, list }, ctx.now);
 }
 
@@ -390,12 +363,8 @@ function instruments(category: string, q: URLSearchParams, ctx: RestContext): Re
   return ok({ category, list: page.map(linearInstrument), nextPageCursor }, ctx.now);
 }
 
-function step(decimals: number): string {
-  return decimals === 0 ? '1' : `0.${'0'.repeat(decimals - 1)}1`;
-}
-
 function spotInstrument(s: SimSymbol): Json {
-  const { base, quote } = assets(s);
+  const { base, quote } = pairAssets(s);
   return {
     symbol: s.symbol,
     baseCoin: base,
@@ -405,9 +374,9 @@ function spotInstrument(s: SimSymbol): Json {
     marginTrading: 'utaOnly',
     stTag: '0',
     lotSizeFilter: {
-      basePrecision: step(s.sizeDecimals),
-      quotePrecision: step(s.priceDecimals + s.sizeDecimals),
-      minOrderQty: step(s.sizeDecimals),
+      basePrecision: unitStep(s.sizeDecimals),
+      quotePrecision: unitStep(s.priceDecimals + s.sizeDecimals),
+      minOrderQty: unitStep(s.sizeDecimals),
       maxOrderQty: '1000',
       minOrderAmt: '5',
       maxOrderAmt: '8000000',
@@ -415,14 +384,14 @@ function spotInstrument(s: SimSymbol): Json {
       maxMarketOrderQty: '500',
       postOnlyMaxLimitOrderSize: '60000',
     },
-    priceFilter: { tickSize: step(s.priceDecimals) },
+    priceFilter: { tickSize: unitStep(s.priceDecimals) },
     riskParameters: { priceLimitRatioX: '0.005', priceLimitRatioY: '0.01' },
     symbolType: '',
   };
 }
 
 function linearInstrument(s: SimSymbol): Json {
-  const { base, quote } = assets(s);
+  const { base, quote } = pairAssets(s);
   return {
     symbol: s.symbol,
     contractType: 'LinearPerpetual',
@@ -434,11 +403,11 @@ function linearInstrument(s: SimSymbol): Json {
     deliveryFeeRate: '',
     priceScale: String(s.priceDecimals),
     leverageFilter: { minLeverage: '1', maxLeverage: '100.00', leverageStep: '0.01' },
-    priceFilter: { minPrice: step(s.priceDecimals), maxPrice: '1999999.80', tickSize: step(s.priceDecimals) },
+    priceFilter: { minPrice: unitStep(s.priceDecimals), maxPrice: '1999999.80', tickSize: unitStep(s.priceDecimals) },
     lotSizeFilter: {
       maxOrderQty: '1190',
-      minOrderQty: step(s.sizeDecimals),
-      qtyStep: step(s.sizeDecimals),
+      minOrderQty: unitStep(s.sizeDecimals),
+      qtyStep: unitStep(s.sizeDecimals),
       postOnlyMaxOrderQty: '1190',
       maxMktOrderQty: '500',
       minNotionalValue: '5',
@@ -456,25 +425,11 @@ function linearInstrument(s: SimSymbol): Json {
   };
 }
 
-function assets(s: SimSymbol): { base: string; quote: string } {
-  if (s.base && s.quote) return { base: s.base, quote: s.quote };
-  const quote = s.quote ?? QUOTE_ASSETS.find((q) => s.symbol.endsWith(q) && s.symbol.length > q.length) ?? 'USDT';
-  return { base: s.base ?? s.symbol.slice(0, s.symbol.length - quote.length), quote };
-}
-
 /** Spot steps: BTCUSDT 0.01 / 0.000001, ETHUSDT 0.01 / 0.00001. */
-function spotDefaults(symbol: string): Partial<SymbolSpec> {
-  if (symbol.startsWith('BTC')) return { priceDecimals: 2, sizeDecimals: 6 };
-  if (symbol.startsWith('ETH')) return { priceDecimals: 2, sizeDecimals: 5 };
-  return {};
-}
+const spotDefaults = defaultsByBase({ BTC: { priceDecimals: 2, sizeDecimals: 6 }, ETH: { priceDecimals: 2, sizeDecimals: 5 } });
 
 /** Linear steps: BTCUSDT 0.1 / 0.001, ETHUSDT 0.01 / 0.01, others 0.0001 / 0.1. */
-function linearDefaults(symbol: string): Partial<SymbolSpec> {
-  if (symbol.startsWith('BTC')) return { priceDecimals: 1, sizeDecimals: 3 };
-  if (symbol.startsWith('ETH')) return { priceDecimals: 2, sizeDecimals: 2 };
-  return { priceDecimals: 4, sizeDecimals: 1 };
-}
+const linearDefaults = defaultsByBase({ BTC: { priceDecimals: 1, sizeDecimals: 3 }, ETH: { priceDecimals: 2, sizeDecimals: 2 } }, { priceDecimals: 4, sizeDecimals: 1 });
 
 function ok(result: Json, now: number): RestResponse {
   return { status: 200, body: JSON.stringify({ retCode: 0, retMsg: 'OK', result, retExtInfo: {}, time: now }) };

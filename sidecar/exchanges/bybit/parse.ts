@@ -4,10 +4,11 @@
  * refusals, pongs) carry `op`. Never throws: unexpected input is `malformed` with a reason, valid
  * traffic we do not serve (deeper books, other topics) is `ignore`.
  */
-import type { Kline, Ticker } from '../../market/model';
-import type { MarketEvent, ParseResult } from '../types';
-import { describe, FieldReader, isObject, parseJson, toDecimal, type JsonObject } from '../decode';
-import { canonicalInterval } from './streams';
+import type { Kline } from '../../market/model';
+import { describe, FieldReader, isObject, toDecimal, type JsonObject } from '../decode';
+import { eachItem, events, malformed, parseObjectFrame, partialTicker, requestId, type PartialTicker } from '../frames';
+import type { ParseResult } from '../types';
+import { SPELLING } from './streams';
 
 // ---- raw messages (documented fields we read; others are ignored) -----------------------------
 
@@ -86,18 +87,10 @@ interface RawResponse {
 
 /** Parses one text frame from a Bybit public connection; see the module comment. */
 export function parseFrame(frame: string): ParseResult {
-  try {
-    return parseJsonFrame(frame);
-  } catch (err) {
-    // Unreachable by design; kept so a parser bug is counted as malformed, never a crash.
-    return malformed(`parser error: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return parseObjectFrame(frame, parseObject);
 }
 
-function parseJsonFrame(frame: string): ParseResult {
-  const json = parseJson(frame);
-  if (json instanceof Error) return malformed(`not JSON (${json.message}): ${snippet(frame)}`);
-  if (!isObject(json)) return malformed(`expected a JSON object, got ${describe(json)}`);
+function parseObject(json: JsonObject): ParseResult {
   if ('topic' in json) return parseData(json);
   if ('op' in json || 'success' in json) return parseResponse(json as RawResponse);
   return malformed(`unrecognised frame ${describe(json)}`);
@@ -117,19 +110,14 @@ function parseResponse(json: RawResponse): ParseResult {
   if (op !== undefined && typeof op !== 'string') return malformed(`response: field "op" should be a string, got ${describe(op)}`);
   // Only subscription outcomes answer our requests; anything else (auth, …) is not ours.
   if (op !== undefined && op !== 'subscribe' && op !== 'unsubscribe') return { type: 'ignore' };
+  // An empty `req_id` (linear's default) is no id.
   const id = requestId(json.req_id);
-  if (success) return id === undefined ? { type: 'ack' } : { type: 'ack', id };
+  if (success) return { type: 'ack', id };
   const text = message !== '' ? message : `request failed: ${describe(json)}`;
   if (id !== undefined) return { type: 'error', id, message: text };
   // Without a request id, name the topics the message names, so only those are refused.
   const topics = op === 'subscribe' ? topicsNamedIn(message) : undefined;
   return topics ? { type: 'error', topics, message: text } : { type: 'error', message: text };
-}
-
-/** `req_id` as the engine's request id; an empty string (linear's default) is no id. */
-function requestId(id: unknown): string | number | undefined {
-  if (typeof id === 'string') return id === '' ? undefined : id;
-  return typeof id === 'number' && Number.isFinite(id) ? id : undefined;
 }
 
 /**
@@ -153,21 +141,28 @@ function parseData(json: JsonObject): ParseResult {
   const env = new FieldReader<RawEnvelope>(json, 'frame');
   const topic = env.string('topic');
   if (env.problem) return malformed(env.problem);
+  const read = readerOf(topic);
+  // Deeper books, liquidation, tickers_lt, …: valid, but not served.
+  if (read === undefined) return { type: 'ignore' };
+  const symbol = topicSymbol(topic);
+  if (symbol === '') return malformed(`${topic}: the topic names no symbol`);
+  return read(json, topic, symbol);
+}
+
+/** The reader of a served topic; the level-1 book serves the ticker's best bid/ask. */
+function readerOf(topic: string): ((json: JsonObject, topic: string, symbol: string) => ParseResult) | undefined {
   const dot = topic.indexOf('.');
-  const channel = dot < 0 ? topic : topic.slice(0, dot);
-  switch (channel) {
+  switch (dot < 0 ? topic : topic.slice(0, dot)) {
     case 'kline':
-      return klineEvents(json, topic);
+      return klineEvents;
     case 'publicTrade':
-      return tradeEvents(json, topic);
+      return tradeEvents;
     case 'tickers':
-      return tickerEvent(json, topic);
+      return tickerEvent;
     case 'orderbook':
-      // Only the level-1 book serves the ticker; deeper books are not served yet.
-      return topic.startsWith('orderbook.1.') ? bookTickerEvent(json, topic) : { type: 'ignore' };
+      return topic.startsWith('orderbook.1.') ? bookTickerEvent : undefined;
     default:
-      // liquidation, tickers_lt, …: valid, but not served.
-      return { type: 'ignore' };
+      return undefined;
   }
 }
 
@@ -176,14 +171,10 @@ function topicSymbol(topic: string): string {
   return topic.slice(topic.lastIndexOf('.') + 1);
 }
 
-function klineEvents(json: JsonObject, topic: string): ParseResult {
-  const symbol = topicSymbol(topic);
+function klineEvents(json: JsonObject, topic: string, symbol: string): ParseResult {
   const items = dataArray(json, topic);
   if (typeof items === 'string') return malformed(items);
-  const events: MarketEvent[] = [];
-  for (const [index, item] of items.entries()) {
-    const what = `${topic} data[${index}]`;
-    if (!isObject(item)) return malformed(`${what}: expected an object, got ${describe(item)}`);
+  return eachItem(topic, items, (item, what) => {
     const r = new FieldReader<RawKline>(item, what);
     const kline: Kline = {
       openTime: r.int('start'),
@@ -197,46 +188,37 @@ function klineEvents(json: JsonObject, topic: string): ParseResult {
       closed: r.bool('confirm'),
     };
     const native = r.string('interval');
-    if (r.problem) return malformed(r.problem);
-    const interval = canonicalInterval(native);
-    if (interval === undefined) return malformed(`${what}: field "interval" should be a Bybit interval, got ${describe(native)}`);
-    if (symbol === '') return malformed(`${topic}: the topic names no symbol`);
+    if (r.problem) return r.problem;
+    const interval = SPELLING.canonical(native);
+    if (interval === undefined) return `${what}: field "interval" should be a Bybit interval, got ${describe(native)}`;
     // Bybit publishes no per-bar trade count: `trades` stays undefined.
-    events.push({ kind: 'kline', topic, symbol, interval, kline });
-  }
-  return { type: 'events', events };
+    return { kind: 'kline', topic, symbol, interval, kline };
+  });
 }
 
-function tradeEvents(json: JsonObject, topic: string): ParseResult {
-  const symbol = topicSymbol(topic);
+function tradeEvents(json: JsonObject, topic: string, symbol: string): ParseResult {
   const items = dataArray(json, topic);
   if (typeof items === 'string') return malformed(items);
-  const events: MarketEvent[] = [];
-  for (const [index, item] of items.entries()) {
-    const what = `${topic} data[${index}]`;
-    if (!isObject(item)) return malformed(`${what}: expected an object, got ${describe(item)}`);
+  return eachItem(topic, items, (item, what) => {
     const r = new FieldReader<RawTrade>(item, what);
-    const trade = {
-      id: r.string('i'),
-      time: r.int('T'),
-      price: r.decimal('p'),
-      size: r.decimal('v'),
-      side: r.string('S'),
-    };
-    if (r.problem) return malformed(r.problem);
-    if (trade.side !== 'Buy' && trade.side !== 'Sell') return malformed(`${what}: field "S" should be Buy or Sell, got ${describe(trade.side)}`);
-    if (symbol === '') return malformed(`${topic}: the topic names no symbol`);
-    events.push({ kind: 'trade', topic, symbol, trade: { ...trade, side: trade.side === 'Buy' ? 'buy' : 'sell' } });
-  }
-  return { type: 'events', events };
+    const id = r.string('i');
+    const time = r.int('T');
+    const price = r.decimal('p');
+    const size = r.decimal('v');
+    const side = r.string('S');
+    if (r.problem) return r.problem;
+    if (side !== 'Buy' && side !== 'Sell') return `${what}: field "S" should be Buy or Sell, got ${describe(side)}`;
+    return { kind: 'trade', topic, symbol, trade: { id, time, price, size, side: side === 'Buy' ? 'buy' : 'sell' } };
+  });
 }
 
 /** A partial ticker of the fields present: linear deltas carry only what changed. */
-function tickerEvent(json: JsonObject, topic: string): ParseResult {
+function tickerEvent(json: JsonObject, topic: string, symbol: string): ParseResult {
   const env = new FieldReader<RawEnvelope>(json, topic);
   const time = env.int('ts');
   const r = env.object<RawTicker>('data', `${topic} data`);
-  const ticker = defined({
+  const nextFundingTime = r.optMs('nextFundingTime');
+  const ticker = partialTicker({
     time,
     last: r.optDecimal('lastPrice'),
     high24h: r.optDecimal('highPrice24h'),
@@ -250,19 +232,13 @@ function tickerEvent(json: JsonObject, topic: string): ParseResult {
     markPrice: r.optDecimal('markPrice'),
     indexPrice: r.optDecimal('indexPrice'),
     fundingRate: r.optDecimal('fundingRate'),
-    nextFundingTime: fundingTime(r.optDecimal('nextFundingTime')),
+    // "0" means no funding.
+    nextFundingTime: nextFundingTime === 0 ? undefined : nextFundingTime,
   });
   if (env.problem) return malformed(env.problem);
-  const symbol = topicSymbol(topic);
-  if (symbol === '') return malformed(`${topic}: the topic names no symbol`);
   // A delta of fields we do not map (open interest, 1 h price) changes nothing we publish.
   if (Object.keys(ticker).length === 1) return { type: 'ignore' };
-  return { type: 'events', events: [{ kind: 'ticker', topic, symbol, ticker }] };
-}
-
-/** `nextFundingTime` is a ms decimal string; "0" means no funding (and is dropped). */
-function fundingTime(value: number | undefined): number | undefined {
-  return value !== undefined && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  return events([{ kind: 'ticker', topic, symbol, ticker }]);
 }
 
 /**
@@ -270,7 +246,7 @@ function fundingTime(value: number | undefined): number | undefined {
  * full replacement whatever its `type` says (it is snapshot-only; old captures label some `delta`);
  * a side with no level (or size 0) is left out rather than guessed.
  */
-function bookTickerEvent(json: JsonObject, topic: string): ParseResult {
+function bookTickerEvent(json: JsonObject, topic: string, symbol: string): ParseResult {
   const env = new FieldReader<RawEnvelope>(json, topic);
   const time = env.int('ts');
   if (env.problem) return malformed(env.problem);
@@ -281,9 +257,7 @@ function bookTickerEvent(json: JsonObject, topic: string): ParseResult {
   const asks = bestLevel(book.a, `${topic} data.a`);
   if (typeof bids === 'string') return malformed(bids);
   if (typeof asks === 'string') return malformed(asks);
-  const symbol = topicSymbol(topic);
-  if (symbol === '') return malformed(`${topic}: the topic names no symbol`);
-  const ticker: Partial<Ticker> & { time: number } = { time };
+  const ticker: PartialTicker = { time };
   if (bids) {
     ticker.bid = bids[0];
     ticker.bidSize = bids[1];
@@ -293,7 +267,7 @@ function bookTickerEvent(json: JsonObject, topic: string): ParseResult {
     ticker.askSize = asks[1];
   }
   if (!bids && !asks) return { type: 'ignore' };
-  return { type: 'events', events: [{ kind: 'ticker', topic, symbol, ticker }] };
+  return events([{ kind: 'ticker', topic, symbol, ticker }]);
 }
 
 /** The first `[price, size]` of a side; null when the side is empty or its size is 0; a string reason when malformed. */
@@ -314,19 +288,4 @@ function bestLevel(side: unknown, what: string): [number, number] | null | strin
 function dataArray(json: JsonObject, topic: string): unknown[] | string {
   const data = json.data;
   return Array.isArray(data) ? data : `${topic}: field "data" should be an array, got ${describe(data)}`;
-}
-
-/** Drops undefined fields: the hub merges partial tickers, and an explicit undefined would erase. */
-function defined<T extends { time: number }>(ticker: T): Partial<Ticker> & { time: number } {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(ticker)) if (value !== undefined) out[key] = value;
-  return out as Partial<Ticker> & { time: number };
-}
-
-function malformed(reason: string): ParseResult {
-  return { type: 'malformed', reason };
-}
-
-function snippet(text: string): string {
-  return text.length > 80 ? `${JSON.stringify(text.slice(0, 77))}...` : JSON.stringify(text);
 }

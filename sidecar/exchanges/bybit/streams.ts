@@ -4,6 +4,7 @@
  * the topic string is echoed in every data frame, so it doubles as the routing key.
  */
 import type { Market } from '../../market/model';
+import { channelTopics, intervalError, IntervalSpelling } from '../channels';
 import type { StreamRequest, Topic } from '../types';
 
 /** The single connection group of each market (`/v5/public/spot`, `/v5/public/linear`). */
@@ -13,7 +14,7 @@ export const PUBLIC_ENDPOINT = 'public';
  * Canonical interval → Bybit's spelling, shortest first. Bybit bars are UTC-aligned (days open at
  * 00:00 UTC, weeks on Monday), so no `…utc` variants are needed; there is no 1s, 8h or 3d.
  */
-const TO_BYBIT: ReadonlyArray<readonly [string, string]> = [
+export const SPELLING = new IntervalSpelling([
   ['1m', '1'],
   ['3m', '3'],
   ['5m', '5'],
@@ -27,23 +28,10 @@ const TO_BYBIT: ReadonlyArray<readonly [string, string]> = [
   ['1d', 'D'],
   ['1w', 'W'],
   ['1M', 'M'],
-];
-
-const CANONICAL_TO_BYBIT = new Map(TO_BYBIT);
-const BYBIT_TO_CANONICAL = new Map(TO_BYBIT.map(([canonical, bybit]) => [bybit, canonical] as const));
+]);
 
 /** Native intervals, canonical names, shortest first (the same on spot and linear). */
-export const INTERVALS: readonly string[] = TO_BYBIT.map(([canonical]) => canonical);
-
-/** Bybit's spelling of a canonical interval (`1h` → `60`), or undefined when it has none. */
-export function bybitInterval(canonical: string): string | undefined {
-  return CANONICAL_TO_BYBIT.get(canonical);
-}
-
-/** The canonical name of a Bybit interval (`D` → `1d`), or undefined when it is not one. */
-export function canonicalInterval(bybit: string): string | undefined {
-  return BYBIT_TO_CANONICAL.get(bybit);
-}
+export const INTERVALS = SPELLING.intervals;
 
 /**
  * Bybit symbols are upper-case letters and digits (`BTCUSDT`, `1000PEPEUSDT`), with `-` in dated
@@ -63,11 +51,8 @@ function topicSymbol(market: Market, symbol: string): string | Error {
 export function klineTopic(market: Market, symbol: string, interval: string | undefined): Topic | Error {
   const sym = topicSymbol(market, symbol);
   if (sym instanceof Error) return sym;
-  const native = interval === undefined ? undefined : bybitInterval(interval);
-  if (native === undefined) {
-    const what = interval === undefined ? 'a kline subscription needs an interval' : `interval "${interval}" is not streamed`;
-    return new Error(`Bybit ${market}: ${what}; available: ${INTERVALS.join(', ')}`);
-  }
+  const native = SPELLING.native(interval);
+  if (native === undefined) return intervalError('Bybit', market, interval, INTERVALS);
   return { endpoint: PUBLIC_ENDPOINT, name: `kline.${native}.${sym}` };
 }
 
@@ -92,21 +77,9 @@ export function tickerTopics(market: Market, symbol: string): Topic[] | Error {
 
 /** The topics serving a request in `market`; an Error (as a value) when it cannot be served. */
 export function topicsFor(market: Market, req: StreamRequest): Topic[] | Error {
-  if (req.market !== market) {
-    return new Error(`request for market "${req.market}" sent to the Bybit ${market} adapter`);
-  }
-  switch (req.channel) {
-    case 'kline': {
-      const topic = klineTopic(market, req.symbol, req.interval);
-      return topic instanceof Error ? topic : [topic];
-    }
-    case 'trades': {
-      const topic = tradeTopic(market, req.symbol);
-      return topic instanceof Error ? topic : [topic];
-    }
-    case 'ticker':
-      return tickerTopics(market, req.symbol);
-    default:
-      return new Error(`Bybit ${market}: unknown channel ${JSON.stringify(req.channel as unknown)}; expected kline, trades or ticker`);
-  }
+  return channelTopics('Bybit', market, req, {
+    kline: (symbol, interval) => klineTopic(market, symbol, interval),
+    trades: (symbol) => tradeTopic(market, symbol),
+    ticker: (symbol) => tickerTopics(market, symbol),
+  });
 }

@@ -4,7 +4,7 @@
  * once the instrument list is known its unified spellings win over the join rule.
  */
 import type { Instrument } from '../../market/model';
-import { formatUnified, parseUnified } from '../symbols';
+import { formatUnified, joinedSymbol, parseUnified } from '../symbols';
 
 /** Unified ↔ native spellings of one market, learnt from its instrument list. */
 export class SymbolBook {
@@ -30,9 +30,8 @@ export class SymbolBook {
    */
   nativeSymbol(input: string): string {
     const parts = parseUnified(input);
-    if (!parts) return input.trim().toUpperCase();
-    const listed = this.toNative.get(formatUnified(parts.base, parts.quote, parts.settle));
-    return listed ?? `${parts.base}${parts.quote}`;
+    const listed = parts && this.toNative.get(formatUnified(parts.base, parts.quote, parts.settle));
+    return listed ?? joinedSymbol(input);
   }
 
   /** The unified spelling of a listed native symbol; undefined until the list is known. */

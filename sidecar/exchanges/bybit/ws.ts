@@ -1,6 +1,7 @@
 /** The Bybit v5 public WebSocket protocol of one market: URL, subscribe frames, limits, heartbeat. */
 import type { Market } from '../../market/model';
 import type { WsProtocol } from '../types';
+import { withDefaultPath } from '../urls';
 import { parseFrame } from './parse';
 
 /** The URL path of each market's public stream. */
@@ -21,13 +22,9 @@ const LIMITS: Record<Market, WsProtocol['limits']> = {
 export const PING_INTERVAL_MS = 20_000;
 const PING_FRAME = '{"op":"ping"}';
 
-/**
- * The URL of a market's stream from a configured one: used as given when it has a path, so a
- * local fake or a regional host works unchanged; a bare host gets the market's `/v5/public/…` path.
- */
+/** The URL of a market's stream from a configured one: a bare host gets the market's `/v5/public/…` path. */
 export function wsUrl(market: Market, url: string): string {
-  const trimmed = url.replace(/\/+$/, '');
-  return /^[a-z]+:\/\/[^/]+$/i.test(trimmed) ? `${trimmed}${WS_PATHS[market]}` : trimmed;
+  return withDefaultPath(url, WS_PATHS[market]);
 }
 
 /** `{"req_id":"7","op":"subscribe","args":[…]}`; the engine's request id is echoed in the answer. */

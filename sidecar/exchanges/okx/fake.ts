@@ -23,48 +23,36 @@
  *   channels are acked and silent. Rejecting a request for too many channels is fake-only.
  */
 import { randomBytes } from 'node:crypto';
-import { formatUnits } from '../../fake/decimal';
-import { barOpen, parseInterval, prevOpen, type SimInterval } from '../../fake/interval';
-import type { SimKline, SimSymbol, SymbolSpec } from '../../fake/market-sim';
-import type {
-  ClientRequest,
-  FakeConnection,
-  FakeMarketProtocol,
-  FakeProtocol,
-  PayloadContext,
-  RejectReason,
-  RestContext,
-  RestRequest,
-  RestResponse,
-  TopicSpec,
-  WsRoute,
-} from '../../fake/protocol';
-import { markInfo, type MarkInfo } from '../../fake/quotes';
+import { barOpen, opensBefore, simInterval, type SimInterval } from '../../fake/interval';
+import { pairAssets, unitStep } from '../../fake/listing';
+import { ohlc, type SimKline, type SimSymbol, type SymbolSpec } from '../../fake/market-sim';
+import type { ClientRequest, FakeConnection, FakeMarketProtocol, FakeProtocol, PayloadContext, RejectReason, RestContext, RestRequest, RestResponse, SubscribeRequest, TopicSpec, WsRoute } from '../../fake/protocol';
+import { integerParams } from '../../fake/query';
+import { markInfo, windowPrices, type MarkInfo } from '../../fake/quotes';
+import { formatUnits, trimZeros } from '../../market/decimal';
 import type { Market } from '../../market/model';
+import { isObject, parseJson } from '../decode';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const WEEK = 7 * DAY;
-/** 00:00 UTC+8 is 16:00 UTC of the day before. */
-const UTC8_DAY_START = 16 * HOUR;
-/** Monday 00:00 UTC+8 is Sunday 16:00 UTC: 3 days 16 hours after the epoch's Thursday. */
-const UTC8_WEEK_OFFSET = 3 * DAY + 16 * HOUR;
+/** The `6H 12H 1D 1W` bars (no `utc` suffix) open on the clock of UTC+8 (a day at 16:00 UTC of the day before). */
+const UTC8 = 8 * HOUR;
 
 /** OKX bars the simulator serves, by wire name. */
 const SIM_BARS: ReadonlyMap<string, SimInterval> = new Map<string, SimInterval>([
-  ...(['1s', '1m', '3m', '5m', '15m', '30m'] as const).map((b) => [b, sim(b)] as const),
-  ['1H', sim('1h')],
-  ['2H', sim('2h')],
-  ['4H', sim('4h')],
-  ['6Hutc', sim('6h')],
-  ['12Hutc', sim('12h')],
-  ['1Dutc', sim('1d')],
-  ['1Wutc', sim('1w')],
-  ['1Mutc', sim('1M')],
-  ['6H', { kind: 'fixed', name: '6H', ms: 6 * HOUR, offsetMs: UTC8_DAY_START % (6 * HOUR) }],
-  ['12H', { kind: 'fixed', name: '12H', ms: 12 * HOUR, offsetMs: UTC8_DAY_START % (12 * HOUR) }],
-  ['1D', { kind: 'fixed', name: '1D', ms: DAY, offsetMs: UTC8_DAY_START }],
-  ['1W', { kind: 'fixed', name: '1W', ms: WEEK, offsetMs: UTC8_WEEK_OFFSET }],
+  ...(['1s', '1m', '3m', '5m', '15m', '30m'] as const).map((b) => [b, simInterval(b)] as const),
+  ['1H', simInterval('1h')],
+  ['2H', simInterval('2h')],
+  ['4H', simInterval('4h')],
+  ['6Hutc', simInterval('6h')],
+  ['12Hutc', simInterval('12h')],
+  ['1Dutc', simInterval('1d')],
+  ['1Wutc', simInterval('1w')],
+  ['1Mutc', simInterval('1M')],
+  ['6H', simInterval('6h', UTC8)],
+  ['12H', simInterval('12h', UTC8)],
+  ['1D', simInterval('1d', UTC8)],
+  ['1W', simInterval('1w', UTC8)],
 ]);
 /** Valid OKX bars the simulator cannot align: acked and silent, no REST rows. */
 const SILENT_BARS = new Set(['2D', '3D', '5D', '1M', '3M', '6M', '1Y', '2Dutc', '3Dutc', '5Dutc', '3Mutc', '6Mutc', '1Yutc']);
@@ -85,14 +73,6 @@ const RECENT_BARS = 1440;
 /** Lot of every SWAP, in contracts. */
 const LOT_DECIMALS = 2;
 const MISSING_ARG = "doesn't exist. Please use the correct URL, channel and parameters referring to API document.";
-
-type Req = Extract<ClientRequest, { type: 'subscribe' | 'unsubscribe' }>;
-
-function sim(name: string): SimInterval {
-  const iv = parseInterval(name);
-  if (iv instanceof Error) throw iv;
-  return iv;
-}
 
 function marketProtocol(market: Market): FakeMarketProtocol {
   const spot = market === 'spot';
@@ -145,14 +125,8 @@ function splitTopic(topic: string): { channel: string; instId: string } {
 function parseRequest(text: string, conn: FakeConnection): ClientRequest {
   if (text === 'ping') return { type: 'ping', reply: 'pong' };
   const invalid = (id?: string): ClientRequest => ({ type: 'reply', text: errorFrame(id, '60012', `Invalid request: ${text}`, conn.state) });
-  let msg: unknown;
-  try {
-    msg = JSON.parse(text);
-  } catch {
-    return invalid();
-  }
-  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return invalid();
-  const m = msg as Record<string, unknown>;
+  const m = parseJson(text);
+  if (!isObject(m)) return invalid();
   if (m.id !== undefined && (typeof m.id !== 'string' || !/^[A-Za-z0-9]{1,32}$/.test(m.id))) return invalid();
   const id = m.id as string | undefined;
   if (m.op !== 'subscribe' && m.op !== 'unsubscribe') return invalid(id);
@@ -160,8 +134,8 @@ function parseRequest(text: string, conn: FakeConnection): ClientRequest {
   if (!Array.isArray(args) || args.length === 0) return invalid(id);
   const topics: string[] = [];
   for (const arg of args) {
-    if (typeof arg !== 'object' || arg === null || typeof (arg as { channel?: unknown }).channel !== 'string') return invalid(id);
-    const { channel, instId } = arg as { channel: string; instId?: unknown };
+    if (!isObject(arg) || typeof arg.channel !== 'string') return invalid(id);
+    const { channel, instId } = arg;
     if (instId !== undefined && typeof instId !== 'string') return invalid(id);
     topics.push(`${channel}:${instId ?? ''}`);
   }
@@ -195,7 +169,7 @@ function parseTopic(market: Market, topic: string): TopicSpec | Error {
   }
 }
 
-function ack(req: Req, conn: FakeConnection): string[] {
+function ack(req: SubscribeRequest, conn: FakeConnection): string[] {
   return req.topics.map((topic) => {
     const arg = splitTopic(topic);
     if (req.type === 'subscribe' && endpointOf(arg.channel) !== conn.endpoint) {
@@ -207,7 +181,7 @@ function ack(req: Req, conn: FakeConnection): string[] {
   });
 }
 
-function reject(req: Req, reason: RejectReason, conn: FakeConnection): string {
+function reject(req: SubscribeRequest, reason: RejectReason, conn: FakeConnection): string {
   switch (reason.kind) {
     case 'invalid-topic':
       return errorFrame(req.id, '60018', reason.message, conn.state);
@@ -238,28 +212,13 @@ function swapDefaults(symbol: string): Partial<SymbolSpec> {
   return { sizeDecimals: ctValDecimals(symbol) + LOT_DECIMALS, priceKey: symbol.replace(/-SWAP$/, '') };
 }
 
-/** A decimal string without trailing zeros, as OKX prints numbers ("60000.10" → "60000.1"). */
-function plain(text: string): string {
-  if (!text.includes('.')) return text;
-  return text.replace(/0+$/, '').replace(/\.$/, '');
-}
-
 /** A base size as contracts of a SWAP (base / 10^-k, i.e. the decimal point moved k places right). */
 function contracts(instId: string, base: string): string {
   const k = ctValDecimals(instId);
   const dot = base.indexOf('.');
   const decimals = dot < 0 ? 0 : base.length - dot - 1;
   const units = BigInt(base.replace('.', ''));
-  return decimals >= k ? plain(formatUnits(units, decimals - k)) : formatUnits(units * 10n ** BigInt(k - decimals), 0);
-}
-
-function assets(s: SimSymbol): { base: string; quote: string } {
-  const [base, quote] = s.symbol.split('-');
-  return { base: s.base ?? base, quote: s.quote ?? quote };
-}
-
-function step(decimals: number): string {
-  return decimals === 0 ? '1' : `0.${'0'.repeat(decimals - 1)}1`;
+  return decimals >= k ? trimZeros(formatUnits(units, decimals - k)) : formatUnits(units * 10n ** BigInt(k - decimals), 0);
 }
 
 // ---- payloads ----------------------------------------------------------------------------------
@@ -271,19 +230,19 @@ function push(topic: string, data: unknown[]): string {
 /** The open price of the current day starting at `dayStart` (UTC or UTC+8), else the last price. */
 function dayOpen(ctx: PayloadContext, dayStart: number, fallback: string): string {
   const agg = ctx.sim.aggregate(ctx.spec.symbol, dayStart, ctx.now);
-  return plain(agg.open ?? fallback);
+  return trimZeros(agg.open ?? fallback);
 }
 
 function candleRow(swap: boolean, symbol: string, k: SimKline): string[] {
-  const vol = swap ? contracts(symbol, k.volume) : plain(k.volume);
-  const volCcy = swap ? plain(k.volume) : plain(k.quoteVolume);
-  return [String(k.openTime), plain(k.open), plain(k.high), plain(k.low), plain(k.close), vol, volCcy, plain(k.quoteVolume), k.closed ? '1' : '0'];
+  const vol = swap ? contracts(symbol, k.volume) : trimZeros(k.volume);
+  const volCcy = swap ? trimZeros(k.volume) : trimZeros(k.quoteVolume);
+  return [String(k.openTime), ...ohlc(k, trimZeros), vol, volCcy, trimZeros(k.quoteVolume), k.closed ? '1' : '0'];
 }
 
 function fundingFrame(ctx: PayloadContext, m: MarkInfo): string {
   return push(ctx.topic, [
     {
-      fundingRate: plain(m.fundingRate),
+      fundingRate: trimZeros(m.fundingRate),
       fundingTime: String(m.nextFundingTime),
       instId: ctx.spec.symbol,
       instType: 'SWAP',
@@ -296,38 +255,38 @@ function fundingFrame(ctx: PayloadContext, m: MarkInfo): string {
 }
 
 function payloads(swap: boolean): FakeMarketProtocol['ws']['payload'] {
-  const size = (symbol: string, base: string) => (swap ? contracts(symbol, base) : plain(base));
+  const size = (symbol: string, base: string) => (swap ? contracts(symbol, base) : trimZeros(base));
   return {
     trades: (ctx, trades) =>
       trades.map((t) =>
         push(ctx.topic, [
-          { instId: ctx.spec.symbol, tradeId: String(t.id), px: plain(t.price), sz: size(ctx.spec.symbol, t.size), side: t.side, ts: String(t.time), count: '1' },
+          { instId: ctx.spec.symbol, tradeId: String(t.id), px: trimZeros(t.price), sz: size(ctx.spec.symbol, t.size), side: t.side, ts: String(t.time), count: '1' },
         ]),
       ),
     kline: (ctx, k) => push(ctx.topic, [candleRow(swap, ctx.spec.symbol, k)]),
     ticker: (ctx, st, book) => {
       const symbol = ctx.spec.symbol;
-      const last = st.close ?? st.prevClose ?? book.bid;
+      const { last, open, high, low } = windowPrices(st, book);
       const utcDay = Math.floor(ctx.now / DAY) * DAY;
-      const utc8Day = Math.floor((ctx.now - UTC8_DAY_START) / DAY) * DAY + UTC8_DAY_START;
+      const utc8Day = Math.floor((ctx.now + UTC8) / DAY) * DAY - UTC8;
       return push(ctx.topic, [
         {
           instType: swap ? 'SWAP' : 'SPOT',
           instId: symbol,
-          last: plain(last),
+          last: trimZeros(last),
           lastSz: size(symbol, st.lastSize ?? '0'),
-          askPx: plain(book.ask),
+          askPx: trimZeros(book.ask),
           askSz: size(symbol, book.askSize),
-          bidPx: plain(book.bid),
+          bidPx: trimZeros(book.bid),
           bidSz: size(symbol, book.bidSize),
-          open24h: plain(st.open ?? last),
-          high24h: plain(st.high ?? last),
-          low24h: plain(st.low ?? last),
+          open24h: trimZeros(open),
+          high24h: trimZeros(high),
+          low24h: trimZeros(low),
           sodUtc0: dayOpen(ctx, utcDay, last),
           sodUtc8: dayOpen(ctx, utc8Day, last),
           // SPOT: volCcy24h in quote, vol24h in base. SWAP: volCcy24h in base, vol24h in contracts.
-          volCcy24h: swap ? plain(st.volume) : plain(st.quoteVolume),
-          vol24h: swap ? contracts(symbol, st.volume) : plain(st.volume),
+          volCcy24h: swap ? trimZeros(st.volume) : trimZeros(st.quoteVolume),
+          vol24h: swap ? contracts(symbol, st.volume) : trimZeros(st.volume),
           ts: String(ctx.now),
         },
       ]);
@@ -337,7 +296,7 @@ function payloads(swap: boolean): FakeMarketProtocol['ws']['payload'] {
     markPrice: (ctx, m) =>
       ctx.spec.kind === 'markPrice' && ctx.spec.variant === 'funding-rate'
         ? fundingFrame(ctx, m)
-        : push(ctx.topic, [{ instId: ctx.spec.symbol, instType: 'SWAP', markPx: plain(m.markPrice), ts: String(ctx.now) }]),
+        : push(ctx.topic, [{ instId: ctx.spec.symbol, instType: 'SWAP', markPx: trimZeros(m.markPrice), ts: String(ctx.now) }]),
   };
 }
 
@@ -363,13 +322,8 @@ function candles(q: URLSearchParams, ctx: RestContext, history: boolean): RestRe
   const instId = q.get('instId');
   if (!instId) return error('50014', 'Parameter instId can not be empty');
   const bar = q.get('bar') || '1m';
-  const nums: Record<string, number | undefined> = {};
-  for (const name of ['after', 'before', 'limit']) {
-    const raw = q.get(name);
-    if (raw === null || raw === '') continue;
-    if (!/^[0-9]{1,16}$/.test(raw)) return error('51000', `Parameter ${name} error`);
-    nums[name] = Number(raw);
-  }
+  const nums = integerParams(q, ['after', 'before', 'limit']);
+  if (typeof nums === 'string') return error('51000', `Parameter ${nums} error`);
   const limit = nums.limit ?? DEFAULT_LIMIT;
   if (limit < 1 || limit > MAX_LIMIT) return error('51000', 'Parameter limit error');
   if (!ctx.sim.symbol(instId)) return error('51001', "Instrument ID or Spread ID doesn't exist.");
@@ -381,8 +335,7 @@ function candles(q: URLSearchParams, ctx: RestContext, history: boolean): RestRe
   let startTime = nums.before === undefined ? undefined : nums.before + 1;
   const endTime = nums.after === undefined ? undefined : nums.after - 1;
   if (!history) {
-    let horizon = barOpen(iv, ctx.now);
-    for (let i = 1; i < RECENT_BARS; i++) horizon = prevOpen(iv, horizon);
+    const horizon = opensBefore(iv, barOpen(iv, ctx.now), RECENT_BARS - 1);
     startTime = Math.max(startTime ?? horizon, horizon);
   }
   if (endTime !== undefined && (endTime < 0 || (startTime !== undefined && startTime > endTime))) return ok([]);
@@ -407,7 +360,7 @@ function instruments(q: URLSearchParams, ctx: RestContext): RestResponse {
 }
 
 function spotInstrument(s: SimSymbol): Record<string, string> {
-  const { base, quote } = assets(s);
+  const { base, quote } = pairAssets(s);
   return {
     alias: '',
     baseCcy: base,
@@ -422,20 +375,20 @@ function spotInstrument(s: SimSymbol): Record<string, string> {
     instType: 'SPOT',
     lever: '10',
     listTime: '1606468572000',
-    lotSz: step(s.sizeDecimals),
+    lotSz: unitStep(s.sizeDecimals),
     maxLmtSz: '9999999999',
     maxMktSz: '1000000',
-    minSz: step(s.sizeDecimals),
+    minSz: unitStep(s.sizeDecimals),
     quoteCcy: quote,
     settleCcy: '',
     state: 'live',
-    tickSz: step(s.priceDecimals),
+    tickSz: unitStep(s.priceDecimals),
     uly: '',
   };
 }
 
 function swapInstrument(s: SimSymbol): Record<string, string> {
-  const { base, quote } = assets(s);
+  const { base, quote } = pairAssets(s);
   const family = `${base}-${quote}`;
   return {
     alias: '',
@@ -443,7 +396,7 @@ function swapInstrument(s: SimSymbol): Record<string, string> {
     category: '1',
     ctMult: '1',
     ctType: 'linear',
-    ctVal: step(ctValDecimals(s.symbol)),
+    ctVal: unitStep(ctValDecimals(s.symbol)),
     ctValCcy: base,
     expTime: '',
     instFamily: family,
@@ -451,14 +404,14 @@ function swapInstrument(s: SimSymbol): Record<string, string> {
     instType: 'SWAP',
     lever: '100',
     listTime: '1573557408000',
-    lotSz: step(LOT_DECIMALS),
+    lotSz: unitStep(LOT_DECIMALS),
     maxLmtSz: '100000000',
     maxMktSz: '12000',
-    minSz: step(LOT_DECIMALS),
+    minSz: unitStep(LOT_DECIMALS),
     quoteCcy: '',
     settleCcy: 'USDT',
     state: 'live',
-    tickSz: step(s.priceDecimals),
+    tickSz: unitStep(s.priceDecimals),
     uly: family,
   };
 }

@@ -11,13 +11,15 @@
  * subscribes, so holding only happens when that load failed.) Ticker best bid/ask sizes have no
  * such need for continuity: until the size is known they are simply left out.
  */
-import type { Market, Ticker, Trade } from '../../market/model';
-import { describe, FieldReader, isObject, parseJson, type JsonObject } from '../decode';
+import { requireInterval } from '../../market/intervals';
+import type { Market, Trade } from '../../market/model';
+import { codeMessage } from '../answers';
+import { describe, FieldReader, isObject, toInteger, type JsonObject } from '../decode';
+import { eachItem, events, malformed, parseObjectFrame, partialTicker, requestId } from '../frames';
 import type { MarketEvent, ParseResult } from '../types';
 import { candleRow } from './candles';
 import type { ContractSizes } from './contracts';
 import { intervalOfBar, topicName } from './streams';
-import { msOf } from './time';
 
 // ---- raw messages (documented fields we read; others are ignored) -----------------------------
 
@@ -124,20 +126,12 @@ export class OkxParser {
 
   /** Parses one text frame; see the module comment. */
   parse(frame: string): ParseResult {
-    try {
-      return this.parseText(frame);
-    } catch (err) {
-      // Unreachable by design; kept so a parser bug is counted as malformed, never a crash.
-      return malformed(`parser error: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
-  private parseText(frame: string): ParseResult {
     // The heartbeat answer is the bare text `pong`, not JSON.
     if (frame === 'pong') return { type: 'pong' };
-    const json = parseJson(frame);
-    if (json instanceof Error) return malformed(`not JSON (${json.message}): ${snippet(frame)}`);
-    if (!isObject(json)) return malformed(`expected a JSON object, got ${describe(json)}`);
+    return parseObjectFrame(frame, (json) => this.parseObject(json));
+  }
+
+  private parseObject(json: JsonObject): ParseResult {
     if ('event' in json) return eventFrame(json);
     if ('arg' in json || 'data' in json) return this.push(json);
     return malformed(`neither an event nor a data push: ${describe(json)}`);
@@ -159,8 +153,8 @@ export class OkxParser {
     if (channel.startsWith('candle')) return this.candles(topic, channel, instId, data);
     if (channel === 'trades') return this.trades(topic, instId, data);
     if (channel === 'tickers') return this.tickers(topic, instId, data);
-    if (channel === 'mark-price') return eachItem(topic, data, (item) => markPrice(topic, instId, item));
-    return eachItem(topic, data, (item) => fundingRate(topic, instId, item));
+    if (channel === 'mark-price') return eachItem(topic, data, (item, what) => markPrice(topic, instId, item, what));
+    return eachItem(topic, data, (item, what) => fundingRate(topic, instId, item, what));
   }
 
   // ---- candles ---------------------------------------------------------------------------------
@@ -169,13 +163,14 @@ export class OkxParser {
     const interval = intervalOfBar(channel.slice('candle'.length));
     // UTC+8 bars, 3D, 3M…: valid channels we never subscribe to.
     if (interval === undefined) return { type: 'ignore' };
-    const events: MarketEvent[] = [];
+    const bars = requireInterval(interval);
+    const list: MarketEvent[] = [];
     for (const [index, row] of rows.entries()) {
-      const kline = candleRow(this.market, interval, row);
+      const kline = candleRow(this.market, bars, row);
       if (typeof kline === 'string') return malformed(`${topic} row ${index}: ${kline}`);
-      events.push({ kind: 'kline', topic, symbol: instId, interval, kline });
+      list.push({ kind: 'kline', topic, symbol: instId, interval, kline });
     }
-    return { type: 'events', events };
+    return events(list);
   }
 
   // ---- trades ----------------------------------------------------------------------------------
@@ -183,17 +178,13 @@ export class OkxParser {
   private trades(topic: string, instId: string, data: unknown[]): ParseResult {
     const wire: WireTrade[] = [];
     for (const [index, item] of data.entries()) {
-      const t = wireTrade(topic, instId, item, index);
+      const t = wireTrade(topic, instId, item, `${topic} data[${index}]`);
       if (typeof t === 'string') return malformed(t);
       wire.push(t);
     }
-    if (this.market === 'spot') return { type: 'events', events: wire.map((t) => tradeEvent(t, t.size)) };
+    if (this.market === 'spot') return events(wire.map((t) => tradeEvent(t, t.size)));
     if (this.contracts.get(instId) === undefined) return this.hold(instId, wire);
-    const events: MarketEvent[] = [];
-    for (const t of [...this.release(instId), ...wire]) {
-      events.push(tradeEvent(t, this.contracts.toBase(instId, t.size) as number));
-    }
-    return { type: 'events', events };
+    return events([...this.release(instId), ...wire].map((t) => tradeEvent(t, this.contracts.toBase(instId, t.size) as number)));
   }
 
   private hold(instId: string, trades: WireTrade[]): ParseResult {
@@ -207,7 +198,7 @@ export class OkxParser {
     list.push(...trades);
     this.held.set(instId, list);
     this.heldCount += trades.length;
-    return { type: 'events', events: [] };
+    return events([]);
   }
 
   private release(instId: string): WireTrade[] {
@@ -221,51 +212,46 @@ export class OkxParser {
   // ---- tickers ---------------------------------------------------------------------------------
 
   private tickers(topic: string, instId: string, data: unknown[]): ParseResult {
-    return eachItem(topic, data, (item) => {
-      const r = new FieldReader<RawTicker>(item, topic);
-      const swap = this.market === 'perp';
-      const tsText = r.string('ts');
-      const bidSz = r.optDecimal('bidSz');
-      const askSz = r.optDecimal('askSz');
-      const fields: Partial<Ticker> = {
+    const swap = this.market === 'perp';
+    // SWAP sizes count contracts; until the contract size is known they are left out.
+    const size = (value: number | undefined) => (value === undefined || !swap ? value : this.contracts.toBase(instId, value));
+    return eachItem(topic, data, (item, what) => {
+      const r = new FieldReader<RawTicker>(item, what);
+      const ticker = partialTicker({
+        time: r.ms('ts'),
         last: r.optDecimal('last'),
         bid: r.optDecimal('bidPx'),
+        bidSize: size(r.optDecimal('bidSz')),
         ask: r.optDecimal('askPx'),
+        askSize: size(r.optDecimal('askSz')),
         high24h: r.optDecimal('high24h'),
         low24h: r.optDecimal('low24h'),
         // SWAP `vol24h` counts contracts; its `volCcy24h` is the base volume (and no quote volume is given).
         volume24h: swap ? r.optDecimal('volCcy24h') : r.optDecimal('vol24h'),
         quoteVolume24h: swap ? undefined : r.optDecimal('volCcy24h'),
-        bidSize: bidSz === undefined || !swap ? bidSz : this.contracts.toBase(instId, bidSz),
-        askSize: askSz === undefined || !swap ? askSz : this.contracts.toBase(instId, askSz),
-      };
+      });
       if (r.problem) return r.problem;
-      const time = msOf(tsText);
-      if (time === undefined) return badTime(topic, 'ts', tsText);
-      return { kind: 'ticker', topic, symbol: instId, ticker: defined({ time, ...fields }) };
+      return { kind: 'ticker', topic, symbol: instId, ticker };
     });
   }
 }
 
 // ---- mappers -----------------------------------------------------------------------------------
 
-function wireTrade(topic: string, instId: string, item: unknown, index: number): WireTrade | string {
-  if (!isObject(item)) return `${topic} data[${index}]: expected an object, got ${describe(item)}`;
-  const r = new FieldReader<RawTrade>(item, `${topic} data[${index}]`);
+function wireTrade(topic: string, instId: string, item: unknown, what: string): WireTrade | string {
+  if (!isObject(item)) return `${what}: expected an object, got ${describe(item)}`;
+  const r = new FieldReader<RawTrade>(item, what);
   const id = r.string('tradeId');
   const price = r.decimal('px');
   const size = r.decimal('sz');
   const side = r.string('side');
-  const tsText = r.string('ts');
-  const countText = item.count;
+  const time = r.ms('ts');
   if (r.problem) return r.problem;
-  if (side !== 'buy' && side !== 'sell') return `${topic} data[${index}]: field "side" should be "buy" or "sell", got ${describe(side)}`;
-  const time = msOf(tsText);
-  if (time === undefined) return `${topic} data[${index}]: field "ts" should be epoch milliseconds, got ${describe(tsText)}`;
+  if (side !== 'buy' && side !== 'sell') return `${what}: field "side" should be "buy" or "sell", got ${describe(side)}`;
   const trade: WireTrade = { topic, instId, id, time, price, size, side };
-  if (countText !== undefined && countText !== '') {
-    const count = msOf(countText);
-    if (count === undefined || count < 1) return `${topic} data[${index}]: field "count" should be a positive integer, got ${describe(countText)}`;
+  if (item.count !== undefined && item.count !== '') {
+    const count = toInteger(item.count);
+    if (count === undefined || count < 1) return `${what}: field "count" should be a positive integer, got ${describe(item.count)}`;
     trade.count = count;
   }
   return trade;
@@ -277,13 +263,11 @@ function tradeEvent(t: WireTrade, size: number): MarketEvent {
   return event;
 }
 
-function markPrice(topic: string, instId: string, item: JsonObject): MarketEvent | string {
-  const r = new FieldReader<RawMarkPrice>(item, topic);
+function markPrice(topic: string, instId: string, item: JsonObject, what: string): MarketEvent | string {
+  const r = new FieldReader<RawMarkPrice>(item, what);
   const markPx = r.decimal('markPx');
-  const tsText = r.string('ts');
+  const time = r.ms('ts');
   if (r.problem) return r.problem;
-  const time = msOf(tsText);
-  if (time === undefined) return badTime(topic, 'ts', tsText);
   return { kind: 'ticker', topic, symbol: instId, ticker: { time, markPrice: markPx } };
 }
 
@@ -291,32 +275,13 @@ function markPrice(topic: string, instId: string, item: JsonObject): MarketEvent
  * `fundingTime` is when the current `fundingRate` settles: the normalized nextFundingTime. Frames
  * without `ts` get time 0, which the hub stamps with its own clock (an adapter has none).
  */
-function fundingRate(topic: string, instId: string, item: JsonObject): MarketEvent | string {
-  const r = new FieldReader<RawFundingRate>(item, topic);
+function fundingRate(topic: string, instId: string, item: JsonObject, what: string): MarketEvent | string {
+  const r = new FieldReader<RawFundingRate>(item, what);
   const rate = r.decimal('fundingRate');
-  const fundingText = r.string('fundingTime');
+  const nextFundingTime = r.ms('fundingTime');
+  const time = r.optMs('ts') ?? 0;
   if (r.problem) return r.problem;
-  const nextFundingTime = msOf(fundingText);
-  if (nextFundingTime === undefined) return badTime(topic, 'fundingTime', fundingText);
-  let time = 0;
-  if (item.ts !== undefined && item.ts !== '') {
-    const ts = msOf(item.ts);
-    if (ts === undefined) return badTime(topic, 'ts', item.ts);
-    time = ts;
-  }
   return { kind: 'ticker', topic, symbol: instId, ticker: { time, fundingRate: rate, nextFundingTime } };
-}
-
-/** Maps every object of `data` with `map` (a string result is a problem: the frame is malformed). */
-function eachItem(topic: string, data: unknown[], map: (item: JsonObject) => MarketEvent | string): ParseResult {
-  const events: MarketEvent[] = [];
-  for (const [index, item] of data.entries()) {
-    if (!isObject(item)) return malformed(`${topic} data[${index}]: expected an object, got ${describe(item)}`);
-    const event = map(item);
-    if (typeof event === 'string') return malformed(event);
-    events.push(event);
-  }
-  return { type: 'events', events };
 }
 
 // ---- events (acks, errors, notices) ------------------------------------------------------------
@@ -337,9 +302,7 @@ function eventFrame(json: JsonObject): ParseResult {
     case 'error':
       return errorEvent(ev);
     case 'notice':
-      if (String(ev.code) === SERVICE_UPGRADE) {
-        return { type: 'closing', message: `${typeof ev.msg === 'string' && ev.msg ? ev.msg : 'service upgrade'} (code ${SERVICE_UPGRADE})` };
-      }
+      if (String(ev.code) === SERVICE_UPGRADE) return { type: 'closing', message: codeMessage(SERVICE_UPGRADE, ev.msg, 'service upgrade') };
       return { type: 'ignore' };
     default:
       // login, channel-conn-count, …: valid, nothing for us.
@@ -353,16 +316,14 @@ function eventFrame(json: JsonObject): ParseResult {
  * does the request id (if echoed) stand for the whole request.
  */
 function errorEvent(ev: Partial<RawEvent> & JsonObject): ParseResult {
-  const msg = typeof ev.msg === 'string' && ev.msg !== '' ? ev.msg : 'request refused';
-  const message = ev.code === undefined || ev.code === '' ? msg : `${msg} (code ${String(ev.code)})`;
+  const message = codeMessage(ev.code, ev.msg, 'request refused');
   let topic = argTopic(ev.arg);
   if (topic === undefined) {
-    const m = REFUSED_ARG.exec(msg);
+    const m = REFUSED_ARG.exec(typeof ev.msg === 'string' ? ev.msg : '');
     if (m) topic = topicName(m[1], m[2]);
   }
   if (topic !== undefined) return { type: 'error', topics: [topic], message };
-  const id = typeof ev.id === 'string' && ev.id !== '' ? ev.id : typeof ev.id === 'number' ? ev.id : undefined;
-  return id === undefined ? { type: 'error', message } : { type: 'error', id, message };
+  return { type: 'error', id: requestId(ev.id), message };
 }
 
 function argTopic(arg: unknown): string | undefined {
@@ -370,25 +331,4 @@ function argTopic(arg: unknown): string | undefined {
   const { channel, instId } = arg as Partial<RawArg>;
   if (typeof channel !== 'string' || channel === '' || typeof instId !== 'string' || instId === '') return undefined;
   return topicName(channel, instId);
-}
-
-// ---- helpers -----------------------------------------------------------------------------------
-
-function badTime(topic: string, field: string, value: unknown): string {
-  return `${topic}: field "${field}" should be epoch milliseconds, got ${describe(value)}`;
-}
-
-/** Drops undefined fields: the hub merges partial tickers, and an explicit undefined would erase. */
-function defined(ticker: Partial<Ticker> & { time: number }): Partial<Ticker> & { time: number } {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(ticker)) if (value !== undefined) out[key] = value;
-  return out as Partial<Ticker> & { time: number };
-}
-
-function malformed(reason: string): ParseResult {
-  return { type: 'malformed', reason };
-}
-
-function snippet(text: string): string {
-  return text.length > 80 ? `${JSON.stringify(text.slice(0, 77))}...` : JSON.stringify(text);
 }

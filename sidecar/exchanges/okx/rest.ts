@@ -1,8 +1,7 @@
 /**
  * OKX REST: candle pages and instrument lists. Pure apart from an injectable clock: which candle
  * endpoint serves a page depends on how far back it reaches. The parse functions throw an Error
- * naming the problem when a body is not in the documented format (the contract's return types
- * leave no other channel); the REST caller turns it into a value.
+ * naming the problem (see answers.ts).
  *
  * Pages run newest first (`pageFrom: 'newest'`) and the bounds are exclusive: `after=<ts>` returns
  * rows older than ts, `before=<ts>` rows newer than ts. An inclusive startTime S is therefore
@@ -15,12 +14,14 @@
  */
 import { parseInterval } from '../../market/intervals';
 import type { Instrument, Kline, Market } from '../../market/model';
-import { formatUnified } from '../symbols';
+import { arrayAt, codeMessage, restAnswers } from '../answers';
+import { pageInterval, pageKlines } from '../candles';
+import { FieldReader, isObject, nonEmpty, toDecimal, type JsonObject } from '../decode';
+import { listedInstrument } from '../instruments';
 import type { HttpRequest, KlinePageQuery, RestProtocol } from '../types';
-import { describe, FieldReader, isObject, parseJson, toDecimal, type JsonObject } from '../decode';
-import { contractsToBase } from './contracts';
+import { trimUrl } from '../urls';
 import { candleRow } from './candles';
-import { KlineBars } from './rest-bars';
+import { contractsToBase } from './contracts';
 import { barOf } from './streams';
 
 // ---- raw messages ------------------------------------------------------------------------------
@@ -48,6 +49,10 @@ interface RawInstrument {
   state: string; // live | suspend | preopen | test
 }
 
+const answers = restAnswers('OKX', (json: Partial<RawEnvelope>) =>
+  json.code === undefined || String(json.code) === '0' ? undefined : codeMessage(json.code, json.msg, 'request refused'),
+);
+
 // ---- paths and limits --------------------------------------------------------------------------
 
 export const CANDLES_PATH = '/api/v5/market/candles';
@@ -66,23 +71,19 @@ const INST_TYPE: Record<Market, string> = { spot: 'SPOT', perp: 'SWAP' };
 
 /** The REST protocol of one OKX market rooted at `baseUrl`; `clock` decides the endpoint of a page. */
 export function restProtocol(market: Market, baseUrl: string, clock: () => number = Date.now): RestProtocol {
-  const base = baseUrl.replace(/\/+$/, '');
-  const bars = new KlineBars();
+  const base = trimUrl(baseUrl);
   return {
     klines: {
       maxLimit: MAX_LIMIT,
       pageFrom: 'newest',
-      request: (q) => {
-        bars.remember(q);
-        return klinesRequest(market, base, q, clock());
-      },
-      parse: (body, now, q?: KlinePageQuery) => parseKlines(market, body, now, (opens) => q?.interval ?? bars.intervalOf(opens)),
+      request: (q) => klinesRequest(market, base, q, clock()),
+      parse: (body, now, query) => parseKlines(market, body, now, query),
     },
     instruments: {
       request: (): HttpRequest => ({ url: `${base}${INSTRUMENTS_PATH}?instType=${INST_TYPE[market]}` }),
       parse: (body) => parseInstruments(market, body),
     },
-    errorMessage,
+    errorMessage: answers.errorMessage,
   };
 }
 
@@ -113,24 +114,18 @@ export function needsHistory(q: KlinePageQuery, now: number): boolean {
 }
 
 /**
- * Candle rows → Klines ascending. Rows carry only their open time, so the bar length comes from
- * `intervalOf` (see KlineBars). `closed` only for bars whose close time < `now` AND that OKX
+ * Candle rows → Klines ascending. Rows carry only their open time: the bar length comes from the
+ * page's interval (`query`). `closed` only for bars whose close time < `now` AND that OKX
  * confirmed (`confirm` "1").
  */
-export function parseKlines(market: Market, body: string, now: number, intervalOf: (opens: number[]) => string | undefined): Kline[] {
-  const data = envelopeData(body, 'candles');
-  if (!Array.isArray(data)) throw new Error(`candles: "data" should be an array of rows, got ${describe(data)}`);
-  if (data.length === 0) return [];
-  const opens = data.map((row: unknown) => (Array.isArray(row) ? Number(row[0]) : NaN));
-  const interval = intervalOf(opens);
-  if (interval === undefined) throw new Error(`candles: cannot tell the bar length of rows opening at ${opens.slice(0, 3).join(', ')}`);
-  const klines = data.map((row: unknown, index) => {
+export function parseKlines(market: Market, body: string, now: number, query?: Pick<KlinePageQuery, 'interval'>): Kline[] {
+  const rows = arrayAt(answers.json(body, 'candles'), ['data'], 'candles');
+  const interval = pageInterval(query, 'candles');
+  return pageKlines(rows, 'candles', (row) => {
     const kline = candleRow(market, interval, row);
-    if (typeof kline === 'string') throw new Error(`candles row ${index}: ${kline}`);
-    kline.closed = kline.closed && kline.closeTime < now;
+    if (typeof kline !== 'string') kline.closed &&= kline.closeTime < now;
     return kline;
   });
-  return klines.sort((a, b) => a.openTime - b.openTime);
 }
 
 /**
@@ -140,15 +135,8 @@ export function parseKlines(market: Market, body: string, now: number, intervalO
  * is in contracts). Entries missing their id or assets are skipped rather than failing the list.
  */
 export function parseInstruments(market: Market, body: string): Instrument[] {
-  const data = envelopeData(body, 'instruments');
-  if (!Array.isArray(data)) throw new Error(`instruments: "data" should be an array, got ${describe(data)}`);
-  const out: Instrument[] = [];
-  for (const entry of data as unknown[]) {
-    if (!isObject(entry)) continue;
-    const instrument = market === 'spot' ? spotInstrument(entry) : swapInstrument(entry);
-    if (instrument) out.push(instrument);
-  }
-  return out;
+  const data = arrayAt(answers.json(body, 'instruments'), ['data'], 'instruments');
+  return data.filter(isObject).flatMap((entry) => (market === 'spot' ? spotInstrument(entry) : swapInstrument(entry)) ?? []);
 }
 
 function spotInstrument(entry: JsonObject): Instrument | undefined {
@@ -157,7 +145,8 @@ function spotInstrument(entry: JsonObject): Instrument | undefined {
   const base = r.string('baseCcy');
   const quote = r.string('quoteCcy');
   if (r.problem) return undefined;
-  return withSteps({ exchange: 'okx', market: 'spot', symbol, unified: formatUnified(base, quote), base, quote, status: statusOf(entry) }, entry, 1);
+  const raw = entry as Partial<RawInstrument>;
+  return listedInstrument({ exchange: 'okx', market: 'spot', symbol, base, quote, trading: raw.state === 'live', tickSize: toDecimal(raw.tickSz), stepSize: toDecimal(raw.lotSz) });
 }
 
 function swapInstrument(entry: JsonObject): Instrument | undefined {
@@ -172,55 +161,18 @@ function swapInstrument(entry: JsonObject): Instrument | undefined {
   const quote = nonEmpty(raw.quoteCcy) ?? familyQuote;
   const contractSize = toDecimal(raw.ctVal);
   if (!base || !quote || contractSize === undefined || contractSize <= 0) return undefined;
-  const instrument: Instrument = {
+  // The lot is in contracts.
+  const lot = toDecimal(raw.lotSz);
+  return listedInstrument({
     exchange: 'okx',
     market: 'perp',
     symbol,
-    unified: formatUnified(base, quote, 'USDT'),
     base,
     quote,
-    status: statusOf(entry),
+    settle: 'USDT',
+    trading: raw.state === 'live',
+    tickSize: toDecimal(raw.tickSz),
+    stepSize: lot === undefined ? undefined : contractsToBase(lot, contractSize),
     contractSize,
-  };
-  return withSteps(instrument, entry, contractSize);
-}
-
-function withSteps(instrument: Instrument, entry: JsonObject, lotUnit: number): Instrument {
-  const raw = entry as Partial<RawInstrument>;
-  const tick = toDecimal(raw.tickSz);
-  const lot = toDecimal(raw.lotSz);
-  if (tick !== undefined && tick > 0) instrument.tickSize = tick;
-  if (lot !== undefined && lot > 0) instrument.stepSize = lotUnit === 1 ? lot : contractsToBase(lot, lotUnit);
-  return instrument;
-}
-
-function statusOf(entry: JsonObject): Instrument['status'] {
-  return entry.state === 'live' ? 'trading' : 'halted';
-}
-
-function nonEmpty(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** `{"code":"51001","msg":"Instrument ID does not exist","data":[]}` → `Instrument ID does not exist (code 51001)`; undefined otherwise. */
-export function errorMessage(body: string): string | undefined {
-  return errorOf(parseJson(body));
-}
-
-function errorOf(json: unknown): string | undefined {
-  if (!isObject(json)) return undefined;
-  const { code, msg } = json as Partial<RawEnvelope>;
-  if (code === undefined || String(code) === '0') return undefined;
-  const text = typeof msg === 'string' && msg !== '' ? msg : 'OKX refused the request';
-  return `${text} (code ${String(code)})`;
-}
-
-/** The `data` of a successful answer; throws an Error saying why when the body is not one. */
-function envelopeData(body: string, what: string): unknown {
-  const json = parseJson(body);
-  if (json instanceof Error) throw new Error(`${what}: response is not JSON (${json.message}): ${describe(body)}`);
-  const message = errorOf(json);
-  if (message !== undefined) throw new Error(`${what}: OKX answered ${message}`);
-  if (!isObject(json) || !('data' in json)) throw new Error(`${what}: expected {"code":"0","data":[…]}, got ${describe(json)}`);
-  return json.data;
+  });
 }

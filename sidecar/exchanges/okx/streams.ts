@@ -7,6 +7,7 @@
  * so the parser rebuilds the same name, and `subscribe` splits it back into the request arg.
  */
 import type { Market } from '../../market/model';
+import { channelTopics, intervalError, IntervalSpelling, topicSymbol } from '../channels';
 import type { StreamRequest, Topic } from '../types';
 
 export const PUBLIC_ENDPOINT = 'public';
@@ -16,7 +17,7 @@ export const BUSINESS_ENDPOINT = 'business';
  * Canonical interval → OKX bar. From 6h up the UTC-aligned `…utc` bars: the plain `6H 12H 1D 1W 1M`
  * open at 00:00 UTC+8 and would not line up with anyone else's bars.
  */
-const BARS: ReadonlyArray<readonly [string, string]> = [
+const BARS = new IntervalSpelling([
   ['1s', '1s'],
   ['1m', '1m'],
   ['3m', '3m'],
@@ -31,25 +32,19 @@ const BARS: ReadonlyArray<readonly [string, string]> = [
   ['1d', '1Dutc'],
   ['1w', '1Wutc'],
   ['1M', '1Mutc'],
-];
+]);
 
 /** Native kline intervals, shortest first: the same in both markets (1s included). */
-export const INTERVALS: readonly string[] = BARS.map(([canonical]) => canonical);
-
-const TO_BAR = new Map(BARS);
-const FROM_BAR = new Map(BARS.map(([canonical, bar]) => [bar, canonical]));
+export const INTERVALS = BARS.intervals;
 
 /** The OKX bar of a canonical interval, or an Error naming it and listing the available ones. */
 export function barOf(market: Market, interval: string | undefined): string | Error {
-  const bar = interval === undefined ? undefined : TO_BAR.get(interval);
-  if (bar !== undefined) return bar;
-  const what = interval === undefined ? 'a kline subscription needs an interval' : `interval "${interval}" is not streamed`;
-  return new Error(`OKX ${market}: ${what}; available: ${INTERVALS.join(', ')}`);
+  return BARS.native(interval) ?? intervalError('OKX', market, interval, INTERVALS);
 }
 
 /** The canonical interval of an OKX bar (`1H` → `1h`, `1Dutc` → `1d`); undefined for bars not served (UTC+8 `1D`, `3D`, …). */
 export function intervalOfBar(bar: string): string | undefined {
-  return FROM_BAR.get(bar);
+  return BARS.canonical(bar);
 }
 
 /** `<channel>:<instId>`. */
@@ -68,10 +63,7 @@ export function topicArg(name: string): { channel: string; instId: string } | un
 const BAD_SYMBOL = /[\s:"\\/]/;
 
 function checkSymbol(symbol: string): string | Error {
-  if (symbol === '' || BAD_SYMBOL.test(symbol)) {
-    return new Error(`invalid OKX symbol ${JSON.stringify(symbol)}: expected an instrument id such as BTC-USDT or BTC-USDT-SWAP`);
-  }
-  return symbol;
+  return topicSymbol('OKX', symbol, BAD_SYMBOL, 'an instrument id such as BTC-USDT or BTC-USDT-SWAP');
 }
 
 /** `candle<bar>` on the business endpoint. */
@@ -103,19 +95,9 @@ export function tickerTopics(market: Market, symbol: string): Topic[] | Error {
 
 /** The topics serving a request in `market`; an Error (as a value) when it cannot be served. */
 export function topicsFor(market: Market, req: StreamRequest): Topic[] | Error {
-  if (req.market !== market) return new Error(`request for market "${req.market}" sent to the OKX ${market} adapter`);
-  switch (req.channel) {
-    case 'kline': {
-      const topic = klineTopic(market, req.symbol, req.interval);
-      return topic instanceof Error ? topic : [topic];
-    }
-    case 'trades': {
-      const topic = tradeTopic(req.symbol);
-      return topic instanceof Error ? topic : [topic];
-    }
-    case 'ticker':
-      return tickerTopics(market, req.symbol);
-    default:
-      return new Error(`OKX ${market}: unknown channel ${JSON.stringify(req.channel as unknown)}; expected kline, trades or ticker`);
-  }
+  return channelTopics('OKX', market, req, {
+    kline: (symbol, interval) => klineTopic(market, symbol, interval),
+    trades: (symbol) => tradeTopic(symbol),
+    ticker: (symbol) => tickerTopics(market, symbol),
+  });
 }

@@ -1,5 +1,6 @@
 /** The OKX v5 WebSocket protocol of one market: URLs, subscribe frames, limits, heartbeat. */
 import type { WsProtocol } from '../types';
+import { trimUrl } from '../urls';
 import type { OkxParser } from './parse';
 import { topicArg } from './streams';
 
@@ -23,7 +24,7 @@ export const PING_INTERVAL_MS = 20_000;
  * `/business`) are removed, so a config holding either full URL still reaches both endpoints.
  */
 export function wsBase(url: string): string {
-  return url.replace(/\/+$/, '').replace(/\/(?:public|business)$/, '');
+  return trimUrl(url).replace(/\/(?:public|business)$/, '');
 }
 
 /** The request frame of `op` for topics named `<channel>:<instId>`; the id is the engine's request id. */
