@@ -69,6 +69,7 @@ export function createHub(config: Config, log: Logger, extra: Partial<HubOptions
       createFeedPort(adapter, callbacks, {
         agent: wsAgents.get(marketKey(adapter.exchange, adapter.market)),
         connectTimeoutMs: config.feed.connectTimeoutMs,
+        ...(config.feed.maxLifetimeMs > 0 ? { maxLifetimeMs: config.feed.maxLifetimeMs } : {}),
         staleAfterMs: config.feed.staleAfterMs,
         idleProbeMs: config.feed.idleProbeMs,
         ackTimeoutMs: config.feed.ackTimeoutMs,

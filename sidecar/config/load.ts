@@ -265,6 +265,7 @@ function toConfig(c: FullLayer, input: ParseConfigInput, origins: Record<string,
       closeGraceMs: c.feed.close_grace_ms,
       channelStaleMs: c.feed.channel_stale_ms,
       clientPingMs: c.feed.client_ping_ms,
+      maxLifetimeMs: c.feed.max_lifetime_ms,
     },
     rpc: {
       maxSubscriptionsPerClient: c.rpc.max_subscriptions_per_client,

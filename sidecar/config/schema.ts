@@ -101,6 +101,7 @@ export const sectionSchemas = {
       close_grace_ms: intInRange(0, 600_000),
       channel_stale_ms: intInRange(1, 86_400_000),
       client_ping_ms: intInRange(0, 3_600_000),
+      max_lifetime_ms: intInRange(0, 7 * 86_400_000),
     },
     table('feed'),
   ),
@@ -162,6 +163,7 @@ export const SECTION_DEFAULTS: Sections = {
     close_grace_ms: 5_000,
     channel_stale_ms: 120_000,
     client_ping_ms: 0,
+    max_lifetime_ms: 0,
   },
   rpc: {
     max_subscriptions_per_client: 50,

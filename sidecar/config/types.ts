@@ -36,6 +36,8 @@ export interface Config {
     readonly channelStaleMs: number;
     /** Client heartbeat period where the exchange needs client pings; 0 = each exchange's own. */
     readonly clientPingMs: number;
+    /** Planned recycle before this connection age; 0 = each exchange's own hard lifetime (if any). */
+    readonly maxLifetimeMs: number;
   };
   readonly rpc: {
     readonly maxSubscriptionsPerClient: number;

@@ -67,6 +67,7 @@ describe('defaults', () => {
       closeGraceMs: 5000,
       channelStaleMs: 120000,
       clientPingMs: 0,
+      maxLifetimeMs: 0,
     });
     expect(c.rpc).toEqual({ maxSubscriptionsPerClient: 50, maxLineBytes: 1048576, maxQueuedMessages: 50000, maxClients: 32, maxNotificationsPerSecond: 5000 });
     expect(c.rest).toEqual({ timeoutMs: 15000, backfillBars: 1000 });
