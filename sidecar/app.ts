@@ -46,7 +46,6 @@ export function createHub(config: Config, log: Logger, extra: Partial<HubOptions
     }
     catalog.push(entry);
   }
-  const via = config.proxy.url ? ` via proxy ${describeProxy(config.proxy.url)}` : '';
   const fetchText: HubOptions['fetchText'] = async (url, describe) => {
     const agent = agentFor(url);
     const r = await getWithRetry(url, {
@@ -55,10 +54,7 @@ export function createHub(config: Config, log: Logger, extra: Partial<HubOptions
       describe,
       onRetry: (info) => log.warn(`REST ${redact(url)}: ${info}`),
     });
-    if (r instanceof Error) {
-      if (agent) r.message += via;
-      throw r;
-    }
+    if (r instanceof Error) throw r; // names the proxy itself when one was used
     return r.body;
   };
   if (config.proxy.url) log.info(`connections go through proxy ${describeProxy(config.proxy.url)}${config.proxy.noProxy.length ? ` (except ${config.proxy.noProxy.join(', ')})` : ''}`);

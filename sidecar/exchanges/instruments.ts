@@ -25,7 +25,7 @@ export function listedInstrument(listing: Listing): Instrument {
   const instrument: Instrument = { exchange, market, symbol, unified, base, quote, status: listing.trading ? 'trading' : 'halted' };
   for (const key of ['tickSize', 'stepSize', 'contractSize'] as const) {
     const value = listing[key];
-    if (value !== undefined && value > 0) instrument[key] = value;
+    if (value !== undefined && Number.isFinite(value) && value > 0) instrument[key] = value;
   }
   return instrument;
 }

@@ -8,6 +8,7 @@ import type { Agent } from 'node:http';
 import WebSocket from 'ws';
 import type { MarketEvent, ParseResult, WsProtocol } from '../exchanges/types';
 import type { ConnectionState } from '../market/model';
+import { proxyOfAgent } from '../net/proxy';
 import { Backoff, type BackoffOptions } from './backoff';
 import { TypedEmitter } from './emitter';
 import { PacedQueue } from './pacer';
@@ -355,7 +356,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     const link = new Link(ws, role, Math.max(0, this.protocol.limits.requestIntervalMs), this.now);
     const connectTimer = setTimeout(() => {
       if (link.opened || link.closed) return;
-      link.failReason = `cannot connect to ${this.url}: timed out after ${this.opts.connectTimeoutMs} ms`;
+      link.failReason = `cannot connect to ${this.url}: timed out after ${this.opts.connectTimeoutMs} ms${this.viaProxy()}`;
       ws.terminate();
     }, this.opts.connectTimeoutMs);
     link.timers.push(connectTimer);
@@ -410,7 +411,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       link.failReason ??
       (link.opened
         ? `connection to ${this.url} closed (code ${code}${reason ? `, ${reason}` : ''}${link.lastError ? `, ${link.lastError}` : ''})`
-        : `cannot connect to ${this.url}: ${link.lastError ?? `closed with code ${code}`}`);
+        : `cannot connect to ${this.url}: ${link.lastError ?? `closed with code ${code}`}${/\bproxy\b/i.test(link.lastError ?? '') ? '' : this.viaProxy()}`);
 
     if (link.role === 'standby') {
       this.standby = undefined;
@@ -467,6 +468,12 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       if (link.ws.readyState === WebSocket.CONNECTING) link.ws.terminate();
       else link.ws.close(1000, 'client closing');
     });
+  }
+
+  /** ` (through proxy …)` when the socket goes through one, so a failure is not blamed on the exchange alone. */
+  private viaProxy(): string {
+    const proxy = proxyOfAgent(this.agent);
+    return proxy === undefined ? '' : ` (through proxy ${proxy})`;
   }
 
   // ─── liveness ───────────────────────────────────────────────────────────────────────────────

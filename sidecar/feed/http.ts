@@ -7,6 +7,7 @@ import http, { type Agent, type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { proxyOfAgent } from '../net/proxy';
 import { Backoff, type BackoffOptions } from './backoff';
 
 export interface HttpGetOptions {
@@ -81,8 +82,11 @@ export function httpGet(url: string, options: HttpGetOptions = {}): Promise<Http
       clearTimeout(timer);
       resolve(result);
     };
+    // A failure through a proxy names it, unless the proxy agent's message already does.
+    const proxy = proxyOfAgent(options.agent);
     const fail = (message: string, retryable: boolean): void => {
-      finish(new HttpError(`GET ${url} failed: ${message}`, { url, retryable }));
+      const via = proxy !== undefined && !/\bproxy\b/i.test(message) ? ` (through proxy ${proxy})` : '';
+      finish(new HttpError(`GET ${url} failed: ${message}${via}`, { url, retryable }));
       req.destroy();
     };
 

@@ -320,7 +320,11 @@ export class Hub {
   private instrumentList(m: HubMarket): Promise<Instrument[]> {
     const k = marketKey(m.adapter.exchange, m.adapter.market);
     const hit = this.instrumentCache.get(k);
-    if (hit && this.now() - hit.at < INSTRUMENTS_TTL_MS) return hit.list;
+    if (hit && this.now() - hit.at < INSTRUMENTS_TTL_MS) {
+      return hit.list.catch((err) => {
+        throw upstream(err);
+      });
+    }
     const rest = m.adapter.rest;
     const list = this.o
       .fetchText(rest.instruments.request().url, rest.errorMessage?.bind(rest))

@@ -1,10 +1,14 @@
 /**
  * Proxy routing for WebSocket and REST alike: one agent per proxy URL (HTTP CONNECT for http(s)://,
  * SOCKS5 for socks5:// and socks5h://), bypassed for hosts listed in no_proxy (NO_PROXY rules).
+ * The agents report failures as ProxyErrors naming the proxy (proxy-errors.ts).
  */
 import type { Agent } from 'node:http';
-import { HttpsProxyAgent } from 'https-proxy-agent';
-import { SocksProxyAgent } from 'socks-proxy-agent';
+import { createProxyAgent } from './proxy-agents';
+
+export { describeProxy } from './proxy-url';
+export { proxyOfAgent } from './proxy-agents';
+export { ProxyError } from './proxy-errors';
 
 export interface ProxySettings {
   url: string | undefined;
@@ -32,12 +36,5 @@ export function proxyAgents(settings: ProxySettings): (target: string) => Agent 
   if (!settings.url) return () => undefined;
   const proxy = settings.url;
   let agent: Agent | undefined;
-  const make = (): Agent =>
-    (agent ??= /^socks5h?:/i.test(proxy) ? (new SocksProxyAgent(proxy) as unknown as Agent) : (new HttpsProxyAgent(proxy) as unknown as Agent));
-  return (target) => (bypassesProxy(new URL(target), settings.noProxy) ? undefined : make());
-}
-
-/** The proxy URL without its password, for messages. */
-export function describeProxy(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  return (target) => (bypassesProxy(new URL(target), settings.noProxy) ? undefined : (agent ??= createProxyAgent(proxy)));
 }

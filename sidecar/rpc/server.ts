@@ -208,12 +208,25 @@ export class Session implements HubClient {
       this.write(createJSONRPCErrorResponse(null, ErrorCode.InvalidRequest, 'Invalid Request: empty batch'));
       return;
     }
+    // The library trusts the envelope (a null member crashes it, a boolean id is echoed back):
+    // members that are not Request objects are answered here, the others go to the method table.
+    const members = Array.isArray(payload) ? payload : [payload];
+    const refused = members.filter((m) => envelopeProblem(m) !== undefined).map((m) => invalidRequest(m));
+    const valid = members.filter((m) => envelopeProblem(m) === undefined);
+    if (valid.length === 0) {
+      this.write(Array.isArray(payload) ? refused : refused[0]);
+      return;
+    }
     this.inflight++;
-    Promise.resolve(this.server.receive(payload as never, this))
+    Promise.resolve(this.server.receive((Array.isArray(payload) ? valid : valid[0]) as never, this))
       .then(
         (response) => {
+          const answered = response === null ? [] : Array.isArray(response) ? response : [response];
+          const all = [...refused, ...answered];
           // A batch is always answered with an array, even when one response remains.
-          if (response) this.write(Array.isArray(payload) && !Array.isArray(response) ? [response] : response);
+          if (Array.isArray(payload)) {
+            if (all.length > 0) this.write(all);
+          } else if (all.length > 0) this.write(all[0]);
         },
         (err: unknown) => {
           this.write(createJSONRPCErrorResponse(null, ErrorCode.InternalError, `internal error: ${(err as Error).message}`));
@@ -233,4 +246,23 @@ export class Session implements HubClient {
     // Responses are never dropped or coalesced; they jump the notification queue.
     this.out.pushResponse(msg);
   }
+}
+
+const isRpcId = (id: unknown): id is string | number | null => typeof id === 'string' || typeof id === 'number' || id === null;
+
+/** Why `m` is not a JSON-RPC 2.0 Request object, or undefined when it is one. */
+function envelopeProblem(m: unknown): string | undefined {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return 'a request must be an object';
+  const r = m as Record<string, unknown>;
+  if (r.jsonrpc !== '2.0') return 'jsonrpc must be "2.0"';
+  if (typeof r.method !== 'string') return 'method must be a string';
+  if ('id' in r && !isRpcId(r.id)) return 'id must be a string, a number or null';
+  if ('result' in r || 'error' in r) return 'a request has no result or error';
+  return undefined;
+}
+
+/** The -32600 answer to a member that is not a Request object (its id when it has a usable one). */
+function invalidRequest(m: unknown): JSONRPCResponse {
+  const id = typeof m === 'object' && m !== null && !Array.isArray(m) && isRpcId((m as Record<string, unknown>).id) ? ((m as Record<string, unknown>).id as string | number | null) : null;
+  return createJSONRPCErrorResponse(id, ErrorCode.InvalidRequest, `Invalid Request: ${envelopeProblem(m)}`);
 }
