@@ -356,6 +356,37 @@ async function uiPass(browser, server, folder, fakes, runDir) {
     return `${await frame.locator('canvas').count()} canvas element(s)`;
   });
 
+  await check('the chart draws candles (canvas not blank) and changes as ticks arrive', async () => {
+    const frame = await until('the chart canvas', async () => {
+      for (const f of page.frames()) if ((await f.locator('.app[data-state="ready"]').count().catch(() => 0)) > 0) return f;
+      return undefined;
+    }, 30_000, 500);
+    // Pixel statistics of every chart canvas: distinct colours (blank = 1) and a checksum.
+    const sample = () =>
+      frame.evaluate(() => {
+        const colours = new Set();
+        let sum = 0;
+        for (const c of document.querySelectorAll('canvas')) {
+          const ctx = c.getContext('2d');
+          if (!ctx || !c.width || !c.height) continue;
+          const { data } = ctx.getImageData(0, 0, c.width, c.height);
+          for (let i = 0; i < data.length; i += 4 * 7) {
+            colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+            sum = (sum * 31 + data[i] + data[i + 1] * 3 + data[i + 2] * 7) % 1_000_000_007;
+          }
+        }
+        const app = document.querySelector('.app');
+        return { colours: colours.size, sum, bars: Number(app?.getAttribute('data-bars') ?? 0) };
+      });
+    const first = await sample();
+    if (first.colours < 5) throw new Error(`the chart canvas looks blank (${first.colours} distinct colours)`);
+    const later = await until('the chart to change as ticks arrive', async () => {
+      const s2 = await sample();
+      return s2.sum !== first.sum && s2;
+    }, 30_000, 500);
+    return `${first.bars} bars, ${first.colours} colours; redrawn by live ticks (checksum ${first.sum} → ${later.sum})`;
+  });
+
   await check('Show Logs from the command palette opens the Candlewire output', async () => {
     await palette(page, 'Candlewire: Show Logs');
     await page.locator('.part.panel .monaco-editor .view-lines', { hasText: 'sidecar' }).first().waitFor({ timeout: 15_000 });
