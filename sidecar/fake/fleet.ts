@@ -37,6 +37,8 @@ export interface FakeExchangesOptions {
   tickMs?: number;
   enforceRateLimit?: boolean;
   maxCatchUpMs?: number;
+  /** Hard connection lifetime every server enforces (see FakeServerOptions.lifetimeMs). */
+  lifetimeMs?: number;
 }
 
 export type FakeUrlOverrides = Record<
@@ -96,6 +98,7 @@ export async function startFakeExchanges(options: FakeExchangesOptions): Promise
             heartbeat: options.heartbeat,
             enforceRateLimit: options.enforceRateLimit,
             maxCatchUpMs: options.maxCatchUpMs,
+            lifetimeMs: options.lifetimeMs,
           }),
         );
       }

@@ -5,6 +5,7 @@
  * demo, so it must stay cheap while idle.
  */
 import http from 'node:http';
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -34,6 +35,11 @@ export interface FakeServerOptions {
   maxBufferedBytes?: number;
   /** Close clients that exceed the protocol's incoming message rate (default true). */
   enforceRateLimit?: boolean;
+  /**
+   * The exchange's hard connection lifetime (Binance: 24 h): a connection older than this is
+   * closed by the server with 1001. Default: none. Short values simulate the lifetime in tests.
+   */
+  lifetimeMs?: number;
 }
 
 /** An injected REST answer; `path`: only requests whose path contains it consume this entry. */
@@ -63,6 +69,12 @@ export interface FakeServerStats {
   rateLimitCloses: number;
   /** Client messages the protocol could not understand (answered with its error frame). */
   badRequests: number;
+  /** Connections closed because they reached `lifetimeMs`. */
+  lifetimeCloses: number;
+  /** Client pings (WebSocket or application-level) left unanswered by ignorePings(). */
+  pingsIgnored: number;
+  /** Frames sent by sendRaw() / sendTruncated() (not counted in framesSent). */
+  rawFramesSent: number;
 }
 
 /** How a subscription to a listed symbol behaves: an error frame, or an ack followed by silence. */
@@ -78,6 +90,8 @@ interface Client extends FakeConnection {
   /** When the oldest unanswered ping was sent. */
   pingPendingSince?: number;
   recentMessages: number[];
+  /** The last data frame sent, for sendTruncated(). */
+  lastDataFrame?: string;
 }
 
 const DEFAULT_TICK_MS = 50;
@@ -98,7 +112,8 @@ export class FakeExchangeServer {
   readonly restRequests: RestLogEntry[] = [];
   private readonly protocol: FakeMarketProtocol;
   private readonly http = http.createServer((req, res) => this.onRequest(req, res));
-  private readonly wss = new WebSocketServer({ noServer: true });
+  // Pongs are sent by hand so ignorePings() can withhold them.
+  private readonly wss = new WebSocketServer({ noServer: true, autoPong: false });
   private readonly clients = new Set<Client>();
   private readonly feed: LiveFeed;
   private readonly heartbeat: FakeMarketProtocol['ws']['heartbeat'];
@@ -110,10 +125,22 @@ export class FakeExchangeServer {
   private readonly topicSpecs = new Map<string, TopicSpec>();
   private timer: NodeJS.Timeout | undefined;
   private stalled = false;
+  private silenced = false;
+  private ignoringPings = false;
+  private readonly lifetimeMs: number;
   private refusing: 'http-503' | 'reset' | undefined;
   private connectionCount = 0;
   private hostPort = '';
-  private readonly counters: FakeServerStats = { framesSent: 0, pingsSent: 0, heartbeatDrops: 0, rateLimitCloses: 0, badRequests: 0 };
+  private readonly counters: FakeServerStats = {
+    framesSent: 0,
+    pingsSent: 0,
+    heartbeatDrops: 0,
+    rateLimitCloses: 0,
+    badRequests: 0,
+    lifetimeCloses: 0,
+    pingsIgnored: 0,
+    rawFramesSent: 0,
+  };
 
   constructor(options: FakeServerOptions) {
     this.exchange = options.exchange;
@@ -123,6 +150,7 @@ export class FakeExchangeServer {
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
     this.rateLimit = options.enforceRateLimit === false ? undefined : options.protocol.ws.rateLimit;
+    this.lifetimeMs = options.lifetimeMs ?? Infinity;
     this.heartbeat = withHeartbeatOverrides(options.protocol.ws.heartbeat, options.heartbeat);
     this.feed = new LiveFeed(options.sim, options.protocol, options.pushMs ?? {}, options.maxCatchUpMs ?? 5_000);
     this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
@@ -161,6 +189,14 @@ export class FakeExchangeServer {
     for (const c of this.clients) c.socket.destroy();
   }
 
+  /** Like dropAll(), but with a TCP RST instead of a FIN (the client reads ECONNRESET). */
+  resetAll(): void {
+    for (const c of this.clients) {
+      if (c.socket instanceof net.Socket) c.socket.resetAndDestroy();
+      else c.socket.destroy();
+    }
+  }
+
   /** Sends a close frame with `code` (a sendable one: 1000–1003, 1007–1014, 3000–4999) and `reason` to every client. */
   closeAll(code = 1000, reason = ''): void {
     for (const c of this.clients) c.ws.close(code, reason);
@@ -188,9 +224,44 @@ export class FakeExchangeServer {
     }
   }
 
-  /** Sends `data` as-is to every client (garbage, truncated or huge frames); ignores a stall. */
+  /** Sends `data` as-is to every client (garbage, truncated or huge frames; a Buffer goes as a binary frame); ignores a stall. */
   sendRaw(data: string | Buffer): void {
-    for (const c of this.clients) if (c.ws.readyState === WebSocket.OPEN) c.ws.send(data);
+    for (const c of this.clients) {
+      if (c.ws.readyState !== WebSocket.OPEN) continue;
+      c.ws.send(data);
+      this.counters.rawFramesSent++;
+    }
+  }
+
+  /**
+   * Sends every client the first `fraction` (0..1) of the last data frame it received — a real
+   * frame of its own protocol, cut short. Clients that have received no data yet get nothing.
+   */
+  sendTruncated(fraction = 0.5): void {
+    for (const c of this.clients) {
+      if (c.ws.readyState !== WebSocket.OPEN || c.lastDataFrame === undefined) continue;
+      const frame = c.lastDataFrame;
+      c.ws.send(frame.slice(0, Math.max(1, Math.min(frame.length - 1, Math.floor(frame.length * fraction)))));
+      this.counters.rawFramesSent++;
+    }
+  }
+
+  /**
+   * While on, the clients' pings go unanswered while data keeps flowing: WebSocket pings get no
+   * pong, and the protocol's application-level ping (`ping`, `{"op":"ping"}`) gets no reply.
+   * (A server-ping protocol keeps sending its own pings.)
+   */
+  ignorePings(on = true): void {
+    this.ignoringPings = on;
+  }
+
+  /**
+   * While on, no market data is sent (and that data is lost) but everything else works: the
+   * server still pings, pongs, acknowledges and answers — a connection that is alive but whose
+   * streams have silently died.
+   */
+  silence(on = true): void {
+    this.silenced = on;
   }
 
   /**
@@ -204,6 +275,11 @@ export class FakeExchangeServer {
   /** Queues REST answers served, in order, before normal ones (e.g. 429 with Retry-After). */
   failRest(responses: readonly InjectedRestFailure[]): void {
     this.restFailures.push(...responses);
+  }
+
+  /** Injected REST failures not served yet. */
+  get pendingRestFailures(): number {
+    return this.restFailures.length;
   }
 
   /**
@@ -308,6 +384,11 @@ export class FakeExchangeServer {
     this.connectionCount++;
     if (this.stalled) socket.pause();
     ws.on('message', (data) => this.onMessage(client, data.toString()));
+    ws.on('ping', (data) => {
+      if (!this.heard(client)) return;
+      if (this.ignoringPings) this.counters.pingsIgnored++;
+      else if (ws.readyState === WebSocket.OPEN) ws.pong(data);
+    });
     ws.on('pong', () => {
       // A pong answering our ping is the protocol working; only unsolicited ones count as traffic.
       const solicited = client.pingPendingSince !== undefined;
@@ -315,7 +396,6 @@ export class FakeExchangeServer {
       if (solicited) client.lastHeardAt = performance.now();
       else this.heard(client);
     });
-    ws.on('ping', () => this.heard(client));
     ws.on('close', () => this.clients.delete(client));
     ws.on('error', () => this.clients.delete(client));
   }
@@ -345,7 +425,8 @@ export class FakeExchangeServer {
       case 'list':
         return this.send(client, this.protocol.ws.list(req, client));
       case 'ping':
-        if (req.reply !== undefined) this.send(client, req.reply);
+        if (this.ignoringPings) this.counters.pingsIgnored++;
+        else if (req.reply !== undefined) this.send(client, req.reply);
         return;
       case 'reply':
         this.counters.badRequests++;
@@ -443,7 +524,11 @@ export class FakeExchangeServer {
       this.feed.advance(this.sim.now(), new Map(), false);
       return;
     }
-    if (!this.stalled) this.checkHeartbeats(performance.now());
+    if (!this.stalled) {
+      const now = performance.now();
+      this.checkHeartbeats(now);
+      this.checkLifetimes(now);
+    }
     // Topic → the clients that receive it (subscribed, on an endpoint that serves it, not silenced).
     const receivers = new Map<string, Client[]>();
     const active = new Map<string, TopicSpec>();
@@ -458,11 +543,24 @@ export class FakeExchangeServer {
         else receivers.set(topic, [c]);
       }
     }
-    const due = this.feed.advance(this.sim.now(), active, !this.stalled);
+    const due = this.feed.advance(this.sim.now(), active, !this.stalled && !this.silenced);
     for (const { topic, payloads } of due) {
       for (const c of receivers.get(topic) ?? []) {
-        for (const payload of payloads) this.send(c, this.protocol.ws.frame(c, topic, payload));
+        for (const payload of payloads) {
+          const frame = this.protocol.ws.frame(c, topic, payload);
+          this.send(c, frame);
+          c.lastDataFrame = frame;
+        }
       }
+    }
+  }
+
+  private checkLifetimes(now: number): void {
+    if (!Number.isFinite(this.lifetimeMs)) return;
+    for (const c of this.clients) {
+      if (c.ws.readyState !== WebSocket.OPEN || now - c.connectedAt < this.lifetimeMs) continue;
+      this.counters.lifetimeCloses++;
+      c.ws.close(1001, 'connection lifetime reached');
     }
   }
 

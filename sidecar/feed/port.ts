@@ -52,20 +52,37 @@ export function createFeedPort(adapter: MarketAdapter, callbacks: FeedCallbacks,
   feed.on('resubscribed', (e) => callbacks.resubscribed(names(e.topics)));
   // A refusal of a topic whose add() is still unsettled is reported by that add's rejection.
   const adding = new Map<string, number>();
+  const track = (topics: Topic[], settled: Array<Promise<unknown>>): void => {
+    for (const t of topics) adding.set(t.name, (adding.get(t.name) ?? 0) + 1);
+    settled.forEach((p, i) => {
+      void p.then(
+        () => release(topics[i].name),
+        () => release(topics[i].name),
+      );
+    });
+  };
+  const release = (name: string): void => {
+    const left = (adding.get(name) ?? 1) - 1;
+    if (left > 0) adding.set(name, left);
+    else adding.delete(name);
+  };
   feed.on('topicError', (e) => {
-    if (!adding.has(e.topic.name)) callbacks.topicError(e.topic.name, e.message);
+    if (adding.has(e.topic.name)) return;
+    // Refused while being resubscribed. Many exchanges refuse a whole request for one bad topic
+    // (e.g. a symbol delisted meanwhile), taking every other topic of the batch down with it:
+    // each topic is tried once more on its own, and only a topic refused alone is reported.
+    const retry = feed.add([e.topic])[0];
+    track([e.topic], [retry]);
+    retry.then(
+      () => callbacks.resubscribed([e.topic.name]),
+      (err: unknown) => callbacks.topicError(e.topic.name, err instanceof Error ? err.message : String(err)),
+    );
   });
   feed.on('malformed', (e) => callbacks.malformed(`${e.connection}: ${e.reason} in ${JSON.stringify(e.snippet)}`));
   return {
     add: async (topics) => {
-      for (const t of topics) adding.set(t.name, (adding.get(t.name) ?? 0) + 1);
-      const settled = feed.add(topics).map((p, i) =>
-        p.finally(() => {
-          const left = (adding.get(topics[i].name) ?? 1) - 1;
-          if (left > 0) adding.set(topics[i].name, left);
-          else adding.delete(topics[i].name);
-        }),
-      );
+      const settled = feed.add(topics);
+      track(topics, settled);
       const outcomes = await Promise.all(settled);
       // 'sent' means the exchange does not ack: the subscription is as live as it will get.
       return outcomes.map((o) => (o.status === 'acked' || o.status === 'sent' ? 'active' : 'pending'));

@@ -34,6 +34,12 @@ export interface SeriesOptions {
   closeGraceMs: number;
   /** Trade-built bars: how late a trade may arrive before its bar closes on the clock. */
   lateTradeGraceMs: number;
+  /**
+   * Trade-built series: no trade for this long while connected and the trade stream may be dead
+   * while its connection lives on. From the last trade on, bars are taken from REST (a quiet
+   * market loses nothing by it: REST has the same flat bars). Default: never.
+   */
+  silentAfterMs?: number;
   log: (msg: string) => void;
 }
 
@@ -58,6 +64,15 @@ export class KlineSeries {
   private healRetryAt = 0;
   private healFailures = 0;
   private connected = true;
+  /**
+   * Trade-built series: false until the initial backfill has said which bars REST settles. Trades
+   * arriving earlier (an exchange's snapshot of recent trades, or live trades racing the REST
+   * request) cover only part of their bar, so no bar they close may be stored or published.
+   */
+  private backfilled = false;
+  private backfilledAt = 0;
+  /** Trade-built series: no trade for silentAfterMs; cleared by the next trade. */
+  private silent = false;
   lastMessageTime?: number;
 
   constructor(private readonly o: SeriesOptions) {
@@ -82,14 +97,15 @@ export class KlineSeries {
       this.holeFrom = this.nextExpectedOpen();
       this.holeTo = alignOpen(this.o.interval, this.o.now());
     }
+    this.backfilled = true;
+    this.backfilledAt = this.o.now();
   }
 
   /** A bar from the exchange's own kline stream. */
   onExchangeKline(k: Kline): void {
     this.lastMessageTime = this.o.now();
     const last = this.ring.lastClosed();
-    const result = this.ring.upsert(k);
-    if (result === 'ignored') return;
+    if (k.closed ? !this.storeClosed(k) : this.ring.upsert(k) === 'ignored') return;
     this.o.events.kline(k);
     if (k.closed && last && k.openTime > nextOpen(this.o.interval, last.openTime)) {
       this.enqueue(nextOpen(this.o.interval, last.openTime), k.openTime - 1, 'a closed bar arrived after a hole');
@@ -100,11 +116,17 @@ export class KlineSeries {
   onTrade(t: Trade, count = 1): void {
     if (!this.agg) return;
     this.lastMessageTime = this.o.now();
+    if (this.silent) {
+      // Trades again: the bar in progress lacks the silent stretch; REST supplies it once closed.
+      this.silent = false;
+      this.holeTo = alignOpen(this.o.interval, this.lastMessageTime);
+    }
     this.apply(this.agg.add(t, count).updates);
   }
 
   /** Clock tick: trade-built bars close on time; missing closes are healed from REST. */
   tick(now: number): void {
+    this.checkSilence(now);
     if (this.agg) this.apply(this.agg.tick(now));
     this.checkClock(now);
     this.pump();
@@ -142,15 +164,40 @@ export class KlineSeries {
     this.enqueue(from, to, 'reconnected');
   }
 
+  /** A trade stream silent for silentAfterMs while connected: bars from its last trade on come from REST. */
+  private checkSilence(now: number): void {
+    const after = this.o.silentAfterMs;
+    if (!this.agg || after === undefined || this.silent || !this.connected || !this.backfilled) return;
+    const last = this.lastMessageTime ?? this.backfilledAt;
+    if (now - last <= after) return;
+    this.silent = true;
+    const from = alignOpen(this.o.interval, last);
+    this.agg.reset();
+    this.holeFrom = Math.min(this.holeFrom ?? from, from);
+    this.holeTo = Infinity;
+    this.o.events.gap({ state: 'detected', from, to: alignOpen(this.o.interval, now), bars: 0, reason: `no trade for ${Math.round((now - last) / 1000)} s; bars are taken from REST until trades flow again` });
+  }
+
   private apply(updates: readonly Kline[]): void {
     for (const k of updates) {
-      if (k.closed && this.inHole(k.openTime)) continue;
+      if (k.closed && (!this.backfilled || this.inHole(k.openTime))) continue;
       // A closed bar at or before the last settled one is final (often healed from REST): trades
       // an exchange replays after a reconnect (e.g. a snapshot of recent trades) must not rebuild it.
       const last = this.ring.lastClosed();
       if (k.closed && last && k.openTime <= last.openTime) continue;
       if (this.ring.upsert(k) !== 'ignored') this.o.events.kline(k);
     }
+  }
+
+  /**
+   * Stores a closed bar; false when nothing changed: the ring already held exactly this closed bar
+   * (a heal overlapping bars already received, an exchange repeating its final update), which
+   * clients must not be sent twice.
+   */
+  private storeClosed(k: Kline): boolean {
+    const held = this.ring.get({ startTime: k.openTime, endTime: k.openTime, includeForming: false })[0];
+    if (held && sameBar(held, k)) return false;
+    return this.ring.upsert(k) !== 'ignored';
   }
 
   private inHole(open: number): boolean {
@@ -190,7 +237,7 @@ export class KlineSeries {
       .then((bars) => {
         const closed = bars.filter((b) => b.closed && b.openTime >= r.from && b.openTime <= r.to);
         for (const b of closed) {
-          if (this.ring.upsert(b) !== 'ignored') this.o.events.kline(b);
+          if (this.storeClosed(b)) this.o.events.kline(b);
         }
         if (this.holeFrom !== undefined && r.from <= this.holeFrom && r.to >= this.holeFrom) {
           // Bars up to r.to are settled; the rest of the hole (if any) waits for its closes.
@@ -224,4 +271,19 @@ export class KlineSeries {
   async settled(): Promise<void> {
     while (this.healing) await this.healing;
   }
+}
+
+function sameBar(a: Kline, b: Kline): boolean {
+  return (
+    a.openTime === b.openTime &&
+    a.closeTime === b.closeTime &&
+    a.open === b.open &&
+    a.high === b.high &&
+    a.low === b.low &&
+    a.close === b.close &&
+    a.volume === b.volume &&
+    a.quoteVolume === b.quoteVolume &&
+    a.trades === b.trades &&
+    a.closed === b.closed
+  );
 }
