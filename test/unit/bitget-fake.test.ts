@@ -52,7 +52,8 @@ class Client {
     this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
   }
 
-  async waitFor(pred: (m: Json) => boolean, timeoutMs = 3000): Promise<Json> {
+  // Generous: on two busy cores (the whole suite in parallel) a first frame can take seconds.
+  async waitFor(pred: (m: Json) => boolean, timeoutMs = 15_000): Promise<Json> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const hit = this.json().find(pred);
