@@ -292,7 +292,7 @@ async function palette(page, title) {
 /** One quick-pick step: waits for the step's placeholder, types, waits for a matching row, Enter. */
 async function quickPickStep(page, placeholder, typed, rowText = typed) {
   const input = page.locator('.quick-input-widget input');
-  await until(`the quick pick step "${placeholder}"`, async () => ((await input.getAttribute('placeholder')) ?? '').startsWith(placeholder), 15_000);
+  await until(`the quick pick step "${placeholder}"`, async () => ((await input.getAttribute('placeholder')) ?? '').startsWith(placeholder), 30_000);
   await input.fill(typed);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: rowText }).first().waitFor({ timeout: 15_000 });
   await page.keyboard.press('Enter');
@@ -300,7 +300,14 @@ async function quickPickStep(page, placeholder, typed, rowText = typed) {
 
 async function addViaPalette(page, exchange, market, symbol) {
   await palette(page, 'Candlewire: Add Subscription');
-  await quickPickStep(page, 'Pick an exchange', exchange, new RegExp(exchange, 'i'));
+  try {
+    await quickPickStep(page, 'Pick an exchange', exchange, new RegExp(exchange, 'i'));
+  } catch {
+    // On a loaded machine the first Enter can land before the palette row is live: run it once more.
+    await page.keyboard.press('Escape');
+    await palette(page, 'Candlewire: Add Subscription');
+    await quickPickStep(page, 'Pick an exchange', exchange, new RegExp(exchange, 'i'));
+  }
   await quickPickStep(page, 'Pick a market', market);
   await quickPickStep(page, 'Type to search symbols', symbol);
   await quickPickStep(page, 'Pick what to stream', 'kline');
