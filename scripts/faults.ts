@@ -3,7 +3,7 @@
  * table and writes docs/RELIABILITY.md. One session (fake exchanges + one sidecar) per fault, with
  * every exchange-market of that fault at once; a few sessions run side by side.
  *
- *   npm run faults -- [--only close-1011,stall] [--exchanges binance,okx:perp] [--parallel 3]
+ *   npm run faults -- [--only close-1011,stall] [--exchanges binance,okx:perp] [--parallel 4]
  *                     [--refuse-ms 60000] [--no-write] [--out docs/RELIABILITY.md]
  *
  * Exits 1 when any cell failed.
@@ -26,7 +26,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args | Error {
-  const a: Args = { parallel: 3, refuseMs: FULL_PARAMS.refuseMs, write: true, out: resolve(__dirname, '../docs/RELIABILITY.md') };
+  const a: Args = { parallel: 4, refuseMs: FULL_PARAMS.refuseMs, write: true, out: resolve(__dirname, '../docs/RELIABILITY.md') };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {

@@ -11,6 +11,7 @@ const stages = [
   { name: 'typecheck extension', when: 'extension/tsconfig.json', cmd: ['npx', 'tsc', '--noEmit', '-p', 'extension'], counts: false },
   { name: 'typecheck webview', when: 'webview/tsconfig.json', cmd: ['npx', 'tsc', '--noEmit', '-p', 'webview'], counts: false },
   { name: 'vitest (unit, integration, browser)', cmd: ['npx', 'vitest', 'run'], counts: true },
+  { name: 'fault matrix (smaller)', cmd: ['npx', 'vitest', 'run', '--config', 'vitest.matrix.config.mts'], counts: true },
   { name: 'python client', when: 'python/run_tests.py', cmd: [process.env.CANDLEWIRE_PYTHON ?? 'python3', 'python/run_tests.py'], counts: true },
   { name: 'python client with pandas', when: 'python/run_tests.py', cmd: ['/usr/bin/python3', 'python/run_tests.py', '--require-pandas'], counts: true, optional: 'CANDLEWIRE_SKIP_PANDAS' },
   { name: 'VS Code extension host (code-server)', when: 'scripts/vscode-e2e.mjs', cmd: ['node', 'scripts/vscode-e2e.mjs'], counts: true, optional: 'CANDLEWIRE_SKIP_VSCODE' },

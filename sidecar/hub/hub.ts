@@ -13,6 +13,7 @@ import { RpcError } from '../rpc/errors';
 import type { FeedFactory, FeedPort } from './feed-port';
 import { HistoryFetcher } from './history';
 import { marketKey, streamKey, type StreamSpec } from './keys';
+import { RecentTradeIds } from './replay';
 import { KlineSeries } from './series';
 
 export interface HubClient {
@@ -99,6 +100,8 @@ export class Hub {
   private readonly observers = new Set<HubObserver>();
   /** `exchange:market|topicName` → streams fed by that topic. */
   private readonly topicStreams = new Map<string, Set<Stream>>();
+  /** `exchange:market|topicName` → ids of its latest trades, to drop trades the exchange replays. */
+  private readonly recentTrades = new Map<string, RecentTradeIds>();
   private readonly feeds = new Map<string, FeedPort>();
   private readonly instrumentCache = new Map<string, { at: number; list: Promise<Instrument[]> }>();
   private readonly seqs = new Map<string, number>();
@@ -433,6 +436,7 @@ export class Hub {
         now: this.now,
         closeGraceMs: this.o.closeGraceMs,
         lateTradeGraceMs: this.o.lateTradeGraceMs,
+        silentAfterMs: this.o.channelStaleMs,
         log: (msg) => this.o.log.warn(msg),
       });
     }
@@ -490,6 +494,7 @@ export class Hub {
       set?.delete(stream);
       if (set && set.size === 0) {
         this.topicStreams.delete(tk);
+        this.recentTrades.delete(tk);
         unused.push(t);
       }
     }
@@ -514,8 +519,14 @@ export class Hub {
 
   private onEvents(prefix: string, events: MarketEvent[]): void {
     for (const ev of events) {
-      const streams = this.topicStreams.get(prefix + ev.topic);
+      const tk = prefix + ev.topic;
+      const streams = this.topicStreams.get(tk);
       if (!streams) continue;
+      if (ev.kind === 'trade') {
+        let recent = this.recentTrades.get(tk);
+        if (!recent) this.recentTrades.set(tk, (recent = new RecentTradeIds()));
+        if (recent.replayed(ev.trade.id)) continue;
+      }
       for (const st of streams) {
         st.lastMessageTime = this.now();
         if (ev.kind === 'kline') {

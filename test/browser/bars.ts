@@ -1,20 +1,10 @@
 /** Deterministic 1m bars for the browser tests and the webview bench (seeded random walk). */
 import type { Kline } from '../../sidecar/market/model';
+import { mulberry32 } from '../support/prng';
 
 export const MINUTE = 60_000;
 /** 2025-01-06 00:00 UTC. */
 export const T0 = Date.UTC(2025, 0, 6);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round = (x: number, places: number) => Number(x.toFixed(places));
 

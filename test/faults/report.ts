@@ -136,5 +136,20 @@ export function markdownReport(cells: readonly CellResult[], meta: ReportMeta): 
       `bars from the last trade on once the trades have been silent for \`channel_stale_ms\` (5 s here), and the subscriptions report \`stale\`.`,
   );
   out.push('');
+  out.push('## Running it');
+  out.push('');
+  out.push('```sh');
+  out.push('npm run faults                                   # every fault × every exchange-market, writes this file');
+  out.push('npm run faults -- --only stall,close-1011 --exchanges okx,binance:spot --no-write');
+  out.push('npx vitest run --config vitest.matrix.config.mts # the smaller matrix that runs inside npm test');
+  out.push('```');
+  out.push('');
+  out.push(
+    'Each fault runs in its own session — fake exchanges for every exchange-market and one sidecar — with every exchange-market ' +
+      'hit at once; a few sessions run side by side (`--parallel`, default 4). The first fault of a session falls in a later minute ' +
+      'than the subscriptions, so the bar it damages is one a trade-built series built from live trades. The proxy fault needs ' +
+      'Debian\'s `tinyproxy`. The shared code is in `test/faults/` (fault catalogue, session, measurements, this report).',
+  );
+  out.push('');
   return out.join('\n');
 }

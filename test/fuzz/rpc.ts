@@ -13,36 +13,19 @@
  */
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
-import { Hub } from '../../sidecar/hub/hub';
+import { offlineHub, SILENT_LOG } from '../support/offline-hub';
 import { methods } from '../../sidecar/rpc/schema';
 import { createMethodTable, Session, type RpcContext } from '../../sidecar/rpc/server';
 import { exchangeIds } from '../../sidecar/exchanges/registry';
 import type { FuzzTarget } from './target';
 
-const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 const MAX_LINE_BYTES = 64 * 1024;
 const SENTINEL = 'fuzz-sentinel';
 
 /** One hub and method table for every case: every exchange known, every market disabled (no network). */
 function createServer() {
-  const hub = new Hub({
-    markets: new Map(),
-    catalog: exchangeIds().map((id) => ({ id, displayName: id, markets: [{ market: 'spot' as const, enabled: false }] })),
-    feedFactory: () => {
-      throw new Error('no feeds while fuzzing');
-    },
-    fetchText: async () => {
-      throw new Error('no network while fuzzing');
-    },
-    log: quiet,
-    cacheBars: 10,
-    backfillBars: 10,
-    closeGraceMs: 1000,
-    lateTradeGraceMs: 1000,
-    maxSubscriptionsPerClient: 5,
-    channelStaleMs: 1000,
-  });
-  const ctx: RpcContext = { hub, version: '0.0.0-fuzz', log: quiet, shutdown: () => undefined, maxLineBytes: MAX_LINE_BYTES };
+  const hub = offlineHub({ catalog: exchangeIds().map((id) => ({ id, displayName: id, markets: [{ market: 'spot' as const, enabled: false }] })) });
+  const ctx: RpcContext = { hub, version: '0.0.0-fuzz', log: SILENT_LOG, shutdown: () => undefined, maxLineBytes: MAX_LINE_BYTES };
   return { ctx, table: createMethodTable(ctx) };
 }
 

@@ -2,28 +2,11 @@
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Hub } from '../../sidecar/hub/hub';
+import { offlineHub, SILENT_LOG as log } from '../support/offline-hub';
 import { createMethodTable, Session } from '../../sidecar/rpc/server';
 
 function setup(opts: { maxLineBytes?: number } = {}) {
-  const log = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
-  const hub = new Hub({
-    markets: new Map(),
-    catalog: [{ id: 'acme', displayName: 'Acme', markets: [{ market: 'spot', enabled: false }] }],
-    feedFactory: () => {
-      throw new Error('no feeds in this test');
-    },
-    fetchText: async () => {
-      throw new Error('no network in this test');
-    },
-    log,
-    cacheBars: 10,
-    backfillBars: 10,
-    closeGraceMs: 1000,
-    lateTradeGraceMs: 1000,
-    maxSubscriptionsPerClient: 5,
-    channelStaleMs: 1000,
-  });
+  const hub = offlineHub({ catalog: [{ id: 'acme', displayName: 'Acme', markets: [{ market: 'spot', enabled: false }] }] });
   const input = new PassThrough();
   const output = new PassThrough();
   const lines: any[] = [];

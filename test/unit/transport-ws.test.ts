@@ -2,7 +2,8 @@
 import { get } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Hub } from '../../sidecar/hub/hub';
+import type { Hub } from '../../sidecar/hub/hub';
+import { offlineHub } from '../support/offline-hub';
 import { parsePrometheus, renderPrometheus, seriesName } from '../../sidecar/rpc/metrics';
 import { createMethodTable, Session, type RpcContext } from '../../sidecar/rpc/server';
 import { isLoopbackHost, urlHost } from '../../sidecar/rpc/transports/loopback';
@@ -71,21 +72,7 @@ describe('WebSocket server', () => {
   async function start() {
     const log = { error: () => undefined, warn: (m: string) => void warnings.push(m), info: () => undefined, debug: () => undefined };
     const warnings: string[] = [];
-    hub = new Hub({
-      markets: new Map(),
-      catalog: [],
-      feedFactory: () => {
-        throw new Error('no feeds');
-      },
-      fetchText: async () => '',
-      log,
-      cacheBars: 10,
-      backfillBars: 10,
-      closeGraceMs: 1000,
-      lateTradeGraceMs: 1000,
-      maxSubscriptionsPerClient: 5,
-      channelStaleMs: 1000,
-    });
+    hub = offlineHub({ log, fetchText: async () => '' });
     const ctx: RpcContext = { hub, version: '9.9.9', log, shutdown: () => undefined };
     const table = createMethodTable(ctx);
     const token = newToken();
