@@ -102,6 +102,10 @@ export const CONNECTION_DEFAULTS = {
 
 const SNIPPET_CHARS = 200;
 const MAX_PENDING_REQUESTS = 1_000;
+/** Largest exchange frame accepted; a bigger one is refused from its header (1009) and the socket
+ * replaced. Real frames are kilobytes (an OKX instruments push is the largest, well under 1 MiB);
+ * the bound stops a broken or hostile endpoint from making us buffer without limit. */
+export const MAX_EXCHANGE_FRAME_BYTES = 100 * 1024 * 1024;
 
 type Outbound = { kind: 'text'; data: string; onSent?: () => void } | { kind: 'ping' };
 type Role = 'primary' | 'standby' | 'retired';
@@ -352,6 +356,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     const ws = new WebSocket(this.url, {
       ...(this.agent ? { agent: this.agent } : {}),
       handshakeTimeout: this.opts.connectTimeoutMs,
+      maxPayload: MAX_EXCHANGE_FRAME_BYTES,
     });
     const link = new Link(ws, role, Math.max(0, this.protocol.limits.requestIntervalMs), this.now);
     const connectTimer = setTimeout(() => {

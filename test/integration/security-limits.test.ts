@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Connection, type ConnectionEvents } from '../../sidecar/feed/connection';
+import { Connection, MAX_EXCHANGE_FRAME_BYTES, type ConnectionEvents } from '../../sidecar/feed/connection';
 import { SharedSidecars } from '../support/rpc-socket-client';
 import { SIDECAR } from '../support/sidecar-process';
 import { toyProtocol } from '../unit/feed-toy';
@@ -93,7 +93,7 @@ describe('an exchange cannot make the sidecar buffer a giant frame', () => {
     for (const s of servers) s.close();
   });
 
-  it('a frame announcing 200 MiB (over ws’s 100 MiB maxPayload) is refused from its header: disconnect, reconnect', async () => {
+  it('a frame announcing 200 MiB (over the 100 MiB MAX_EXCHANGE_FRAME_BYTES) is refused from its header: disconnect, reconnect', async () => {
     let sent = 0;
     let accepted = 0;
     // A hand-made WebSocket server: the handshake, then a frame header claiming 200 MiB and 5 bytes of it.
@@ -107,7 +107,7 @@ describe('an exchange cannot make the sidecar buffer a giant frame', () => {
         const header = Buffer.alloc(10);
         header[0] = 0x81; // FIN + text
         header[1] = 127; // 64-bit length follows
-        header.writeBigUInt64BE(200n * 1024n * 1024n, 2);
+        header.writeBigUInt64BE(BigInt(2 * MAX_EXCHANGE_FRAME_BYTES), 2);
         const frame = Buffer.concat([header, Buffer.from('{"x":')]);
         sent += frame.length;
         socket.write(frame);
