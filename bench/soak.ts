@@ -24,7 +24,7 @@ import { FAKE_PROTOCOLS, startFakeExchanges, type FakeExchanges } from '../sidec
 import type { ConnectionStatus, Kline, Market } from '../sidecar/market/model';
 import { FAULTS } from '../test/faults/catalog';
 import { compareSeries, addStats, NO_BARS, type BarStats } from '../test/faults/measure';
-import type { FaultEnv, FaultParams, FaultSpec } from '../test/faults/session';
+import { feedConfig, type FaultEnv, type FaultParams, type FaultSpec } from '../test/faults/session';
 import { faultTargets, targetKey, type Target } from '../test/faults/targets';
 import { mulberry32 } from '../test/support/prng';
 import type { Notification } from '../test/support/sidecar-process';
@@ -47,12 +47,15 @@ interface Args {
   seed: number;
 }
 
+/** A bad command line: reported as its message alone, no stack. */
+class UsageError extends Error {}
+
 function parseArgs(argv: string[]): Args {
   const a: Args = { minutes: 10, symbols: 50, tradeRate: 10, klinePushMs: 100, faultEvery: [15, 45], maxGrowth: 2, seed: 3 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const v = argv[++i];
-    if (v === undefined) throw new Error(`${flag} needs a value`);
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
     const n = Number(v);
     if (flag === '--minutes') a.minutes = n;
     else if (flag === '--symbols') a.symbols = Math.min(BASES.length, n);
@@ -63,10 +66,10 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--fault-every') {
       const [lo, hi] = v.split('-').map(Number);
       a.faultEvery = [lo, hi ?? lo];
-    } else throw new Error(`unknown option ${flag}; see the comment at the top of bench/soak.ts`);
-    if (flag !== '--fault-every' && !Number.isFinite(n)) throw new Error(`${flag}: expected a number, got ${JSON.stringify(v)}`);
+    } else throw new UsageError(`unknown option ${flag}; see the comment at the top of bench/soak.ts`);
+    if (flag !== '--fault-every' && !Number.isFinite(n)) throw new UsageError(`${flag}: expected a number, got ${JSON.stringify(v)}`);
   }
-  if (a.minutes < 2) throw new Error('--minutes: at least 2 (the last 90 s are fault-free so every fault minute closes)');
+  if (a.minutes < 2) throw new UsageError('--minutes: at least 2 (the last 90 s are fault-free so every fault minute closes)');
   return a;
 }
 
@@ -267,21 +270,7 @@ async function main(): Promise<number> {
   const configFile = join(dir, 'config.toml');
   writeFileSync(
     configFile,
-    `${fakes.configToml()}
-[feed]
-stale_after_ms = 3000
-idle_probe_ms = 1000
-ack_timeout_ms = 3000
-backoff_base_ms = 100
-backoff_cap_ms = 2000
-close_grace_ms = 2500
-client_ping_ms = 1000
-channel_stale_ms = 5000
-
-[rest]
-timeout_ms = 5000
-backfill_bars = 200
-
+    `${fakes.configToml()}${feedConfig(undefined, 200)}
 [rpc]
 max_subscriptions_per_client = 5000
 max_notifications_per_second = 100000
@@ -556,7 +545,7 @@ function faultEnv(f: FaultSpec, t: Target, fakes: FakeExchanges, rpc: LeanClient
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`soak: ${(err as Error).stack ?? err}\n`);
+    process.stderr.write(`soak: ${err instanceof UsageError ? err.message : ((err as Error).stack ?? err)}\n`);
     process.exit(2);
   },
 );

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { launchPlan } from './bootstrap';
-import type { ChartHost } from './chart-host';
+import type { ChartHost } from './chart/types';
 import { SidecarError } from './client';
 import { readSettings, type Settings } from './config';
 import { parseLogLine } from './log-line';

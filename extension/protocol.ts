@@ -1,116 +1,31 @@
 /**
- * The slice of the sidecar's JSON-RPC contract the extension speaks, as plain types. The zod
- * schemas in sidecar/rpc/schema.ts are the source of truth; importing them here would bundle zod
- * into the extension for no benefit, so only their inferred shapes are mirrored.
+ * The slice of the sidecar's JSON-RPC contract the extension speaks. The types come from the zod
+ * schemas in sidecar/market/model.ts and sidecar/rpc/schema.ts (the source of truth) through
+ * type-only imports, which the bundler erases: no zod reaches dist/extension.js.
  */
-export type Market = 'spot' | 'perp';
-export type Channel = 'kline' | 'trades' | 'ticker';
-export type KlineSource = 'exchange' | 'trades';
+import type { z } from 'zod';
+import type { StreamSpec } from '../sidecar/hub/keys';
+import type { Channel, Market } from '../sidecar/market/model';
+import type * as Schema from '../sidecar/rpc/schema';
+
+export type { Channel, ConnectionState, ConnectionStatus, Envelope, Instrument, KlineSource, Market } from '../sidecar/market/model';
 
 export const MARKETS: readonly Market[] = ['spot', 'perp'];
 export const CHANNELS: readonly Channel[] = ['kline', 'trades', 'ticker'];
 
 /** What the user subscribes to; the unit the extension persists and restores. */
-export interface SubscriptionSpec {
-  exchange: string;
-  market: Market;
-  symbol: string;
-  channel: Channel;
-  interval?: string;
-  klineSource?: KlineSource;
-}
+export type SubscriptionSpec = StreamSpec;
 
 /** What the chart panel is opened on. */
-export interface ChartSpec {
-  exchange: string;
-  market: Market;
-  symbol: string;
-  interval: string;
-  klineSource?: KlineSource;
-}
+export type ChartSpec = Omit<StreamSpec, 'channel' | 'interval'> & { interval: string };
 
-export interface MarketInfo {
-  market: Market;
-  enabled: boolean;
-  channels: Channel[];
-  intervals: string[];
-}
-
+export type MarketInfo = z.infer<typeof Schema.MarketInfo>;
 /** One entry of `exchanges.list`. */
-export interface ExchangeInfo {
-  id: string;
-  displayName: string;
-  markets: MarketInfo[];
-}
-
-export interface Instrument {
-  exchange: string;
-  market: Market;
-  symbol: string;
-  unified: string;
-  base: string;
-  quote: string;
-  status: 'trading' | 'halted';
-}
-
-export type ConnectionState = 'connecting' | 'open' | 'stale' | 'reconnecting' | 'closed' | 'error';
-
-/** A `status` notification's data / one entry of `status.get` connections. */
-export interface ConnectionStatus {
-  id: string;
-  exchange: string;
-  market: Market;
-  endpoint: string;
-  state: ConnectionState;
-  attempt?: number;
-  delayMs?: number;
-  message?: string;
-  topics: number;
-  messages: number;
-  bytes: number;
-  reconnects: number;
-  malformed: number;
-  lastMessageTime?: number;
-  since: number;
-}
-
-export interface SubscribeResult {
-  subscriptionId: string;
-  key: string;
-  state: 'active' | 'pending';
-}
-
-export interface SubscriptionInfo extends SubscriptionSpec {
-  subscriptionId: string;
-  key: string;
-  state: 'active' | 'pending' | 'stale' | 'error';
-  lastMessageTime?: number;
-  message?: string;
-}
-
-export interface StatusGetResult {
-  version: string;
-  uptimeMs: number;
-  connections: ConnectionStatus[];
-  subscriptions: SubscriptionInfo[];
-}
-
-export interface InitializeResult {
-  name: 'candlewire';
-  version: string;
-  protocolVersion: number;
-  pid: number;
-  exchanges: string[];
-}
-
-/** The envelope every streaming notification carries. */
-export interface Envelope<T = unknown> {
-  channel: string;
-  key: string;
-  time: number;
-  seq: number;
-  data: T;
-}
+export type ExchangeInfo = z.infer<typeof Schema.ExchangesListResult>[number];
+export type SubscribeResult = z.infer<typeof Schema.SubscribeResult>;
+export type SubscriptionInfo = z.infer<typeof Schema.SubscriptionInfo>;
+export type StatusGetResult = z.infer<typeof Schema.StatusGetResult>;
+export type InitializeResult = z.infer<typeof Schema.InitializeResult>;
 
 /** JSON-RPC error codes the extension reacts to (see README "Errors"). */
 export const RpcCode = {

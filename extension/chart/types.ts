@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { ChartSpec } from '../protocol';
 
 /**
  * What the chart needs from the extension: the sidecar client. Implemented by the extension over
@@ -16,10 +17,4 @@ export interface ChartHost {
 }
 
 /** What openChart shows; the command's argument. */
-export interface ChartOpenSpec {
-  exchange: string;
-  market: 'spot' | 'perp';
-  symbol: string;
-  interval: string;
-  klineSource?: 'exchange' | 'trades';
-}
+export type ChartOpenSpec = ChartSpec;

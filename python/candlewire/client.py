@@ -311,42 +311,30 @@ class Client:
     def on_kline(self, callback: Callable[[Bar], None], key: Optional[str] = None) -> Callable[[], None]:
         """Calls ``callback(bar)`` for every kline update of this client's subscriptions (or of one
         key), on the client's callback thread. Returns a function that removes the callback."""
-        entry = (key, callback)
-        with self._lock:
-            self._kline_callbacks.append(entry)
-
-        def remove() -> None:
-            with self._lock:
-                if entry in self._kline_callbacks:
-                    self._kline_callbacks.remove(entry)
-
-        return remove
+        return self._register(self._kline_callbacks, (key, callback))
 
     def on_status(self, callback: Callable[[ClientStatus], None]) -> Callable[[], None]:
         """Calls ``callback(ClientStatus)`` when the link to the sidecar changes (disconnected,
         reconnecting, reconnected, …). Returns a function that removes the callback."""
-        with self._lock:
-            self._status_callbacks.append(callback)
-
-        def remove() -> None:
-            with self._lock:
-                if callback in self._status_callbacks:
-                    self._status_callbacks.remove(callback)
-
-        return remove
+        return self._register(self._status_callbacks, callback)
 
     def on(self, method: str, callback: Callable[[Any], None]) -> Callable[[], None]:
         """Calls ``callback(envelope)`` for every notification named ``method`` (``status``, ``gap``,
         ``trade``, ``ticker``, ``subscription.error``, ``kline``) with its raw envelope
         ``{channel, key, time, seq, data}``. Returns a function that removes the callback."""
         with self._lock:
-            self._notification_callbacks.setdefault(method, []).append(callback)
+            registry = self._notification_callbacks.setdefault(method, [])
+        return self._register(registry, callback)
+
+    def _register(self, registry: List[Any], entry: Any) -> Callable[[], None]:
+        """Adds ``entry`` to a callback list under the lock; returns the function that removes it."""
+        with self._lock:
+            registry.append(entry)
 
         def remove() -> None:
             with self._lock:
-                lst = self._notification_callbacks.get(method, [])
-                if callback in lst:
-                    lst.remove(callback)
+                if entry in registry:
+                    registry.remove(entry)
 
         return remove
 

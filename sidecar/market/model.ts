@@ -108,7 +108,7 @@ export function envelopeSchema<T extends z.ZodTypeAny>(data: T) {
     data,
   });
 }
-export interface Envelope<T> {
+export interface Envelope<T = unknown> {
   channel: string;
   key: string;
   time: number;

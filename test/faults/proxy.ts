@@ -4,45 +4,14 @@
  * matrix can prove the traffic went through it before and after the restart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { canConnect, findBinary, freePort, tinyproxyConf, tinyproxyTunnels } from '../integration/proxy-servers';
 
 /** The tinyproxy binary, or undefined when it is not installed. */
 export function tinyproxyBinary(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
-  for (const dir of dirs) {
-    try {
-      accessSync(join(dir, 'tinyproxy'), constants.X_OK);
-      return join(dir, 'tinyproxy');
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+  return findBinary('tinyproxy');
 }
 
 export class RestartableProxy {
@@ -86,7 +55,7 @@ export class RestartableProxy {
 
   /** Destinations (`host:port`) of every CONNECT in the log, oldest first. */
   tunnels(): string[] {
-    return [...this.log().matchAll(/Request \(file descriptor \d+\): CONNECT (\S+) HTTP/g)].map((m) => m[1]);
+    return tinyproxyTunnels(this.log());
   }
 
   /** Kills the proxy at once (SIGKILL: every tunnel dies with it, as when a proxy crashes). */
@@ -123,10 +92,7 @@ export class RestartableProxy {
 
   private async up(): Promise<void> {
     const conf = join(this.dir, 'tinyproxy.conf');
-    writeFileSync(
-      conf,
-      [`Port ${this.port}`, 'Listen 127.0.0.1', 'Timeout 600', `LogFile "${this.logFile}"`, 'LogLevel Connect', 'MaxClients 400', 'Allow 127.0.0.1', ''].join('\n'),
-    );
+    writeFileSync(conf, tinyproxyConf({ port: this.port, logFile: this.logFile, timeoutSec: 600, maxClients: 400 }));
     // -d: foreground, so this process owns it and it dies with SIGKILL.
     const child = spawn(this.binary, ['-d', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

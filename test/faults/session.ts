@@ -131,7 +131,8 @@ export interface SessionOptions {
 
 const CLOSE_GRACE_MS = 2500;
 
-function feedConfig(lifetimeMs: number | undefined): string {
+/** The short feed timeouts the fault sessions and the soak run the sidecar with. */
+export function feedConfig(lifetimeMs: number | undefined, backfillBars = 300): string {
   return `
 [feed]
 stale_after_ms = 3000
@@ -146,7 +147,7 @@ ${lifetimeMs ? `max_lifetime_ms = ${lifetimeMs}` : ''}
 
 [rest]
 timeout_ms = 5000
-backfill_bars = 300
+backfill_bars = ${backfillBars}
 `;
 }
 

@@ -7,7 +7,7 @@
 import { expect } from 'vitest';
 import { exchanges } from '../../sidecar/exchanges/registry';
 import { FAKE_PROTOCOLS, startFakeExchanges, type FakeExchangeServer, type FakeExchanges } from '../../sidecar/fake';
-import type { Notification, SidecarProcess } from '../support/sidecar-process';
+import { RpcCallError, type Notification, type SidecarProcess } from '../support/sidecar-process';
 import type { ProxyServer } from './proxy-servers';
 
 /** Short timings, as the other integration tests use; a small backfill keeps REST quick. */
@@ -150,4 +150,22 @@ export function statusMessages(sc: SidecarProcess, ...states: string[]): string[
     .map((n: Notification) => n.params.data as { state: string; message?: string })
     .filter((d) => states.includes(d.state))
     .map((d) => d.message ?? '');
+}
+
+/**
+ * Asks for the instrument list and subscribes to trades of the fake's symbol on a sidecar whose
+ * proxy is broken; resolves with the RPC error of the instrument list (the call that owns the
+ * retrying instrument fetch) while the trade stream's WebSocket is tried meanwhile.
+ */
+export async function instrumentsErrorThroughBrokenProxy(sc: SidecarProcess, fake: SplitFake): Promise<RpcCallError['error']> {
+  const spot = { exchange: fake.exchange, market: 'spot' };
+  const listing = sc.call('instruments.list', spot).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  // The trade stream needs no backfill: its WebSocket is tried while REST retries.
+  void sc.call('subscribe', { ...spot, symbol: fake.symbol, channel: 'trades' }).catch(() => undefined);
+  const failure = await listing;
+  expect(failure).toBeInstanceOf(RpcCallError);
+  return (failure as RpcCallError).error;
 }

@@ -5,8 +5,8 @@
  * not there gives errors naming it, in the status notifications and in the RPC error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RpcCallError, SidecarProcess } from '../support/sidecar-process';
-import { expectAllThroughProxy, FAST, NO_PROXY_ENV, startSplitFake, statusMessages, subscribeAndReceive, type SplitFake } from './proxy-e2e';
+import { SidecarProcess } from '../support/sidecar-process';
+import { expectAllThroughProxy, FAST, instrumentsErrorThroughBrokenProxy, NO_PROXY_ENV, startSplitFake, statusMessages, subscribeAndReceive, type SplitFake } from './proxy-e2e';
 import { deadPort, proxyAvailability, startTinyproxy, type ProxyServer } from './proxy-servers';
 
 const tiny = proxyAvailability('tinyproxy', 'tinyproxy-bin');
@@ -48,17 +48,7 @@ describe('a wrong HTTP proxy', () => {
     const sc = SidecarProcess.start({ configToml: `${fake.toml}${FAST}\n[proxy]\nurl = "${proxy}"\n`, env: NO_PROXY_ENV });
     sidecars.push(sc);
     await sc.call('initialize', {});
-    const spot = { exchange: fake.exchange, market: 'spot' };
-    // instruments.list first: it is the call that owns the (retrying) instrument fetch.
-    const listing = sc.call('instruments.list', spot).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    // The trade stream needs no backfill: its WebSocket is tried while REST retries.
-    void sc.call('subscribe', { ...spot, symbol: fake.symbol, channel: 'trades' }).catch(() => undefined);
-    const failure = await listing;
-    expect(failure).toBeInstanceOf(RpcCallError);
-    const error = (failure as RpcCallError).error;
+    const error = await instrumentsErrorThroughBrokenProxy(sc, fake);
     expect(error.code, error.message).toBe(-32006);
     expect(error.message).toContain(`failed: proxy ${proxy} refused the connection`);
     await sc.waitFor('a connection error', () => statusMessages(sc, 'error').length > 0, 10_000);

@@ -61,7 +61,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {
@@ -132,6 +133,28 @@ export interface TinyproxyOptions {
   basicAuth?: { user: string; password: string };
 }
 
+/** A tinyproxy config: 127.0.0.1 only, every CONNECT logged (LogLevel Connect) to `logFile`. */
+export function tinyproxyConf(o: TinyproxyOptions & { port: number; logFile: string; timeoutSec: number; maxClients: number }): string {
+  return [
+    `Port ${o.port}`,
+    'Listen 127.0.0.1',
+    `Timeout ${o.timeoutSec}`,
+    `LogFile "${o.logFile}"`,
+    'LogLevel Connect',
+    `MaxClients ${o.maxClients}`,
+    'Allow 127.0.0.1',
+    ...(o.connectPorts ?? []).map((p) => `ConnectPort ${p}`),
+    ...(o.basicAuth ? [`BasicAuth ${o.basicAuth.user} ${o.basicAuth.password}`] : []),
+    '',
+  ].join('\n');
+}
+
+/** Destinations (`host:port`) of every CONNECT in a tinyproxy log, oldest first. */
+export function tinyproxyTunnels(log: string): string[] {
+  // "Request (file descriptor 5): CONNECT 127.0.0.1:40123 HTTP/1.1"
+  return [...log.matchAll(/Request \(file descriptor \d+\): CONNECT (\S+) HTTP/g)].map((m) => m[1]);
+}
+
 /**
  * tinyproxy in the foreground with a config in a temp dir: listens on 127.0.0.1 only, allows
  * only 127.0.0.1, logs every CONNECT (LogLevel Connect) to a file.
@@ -146,24 +169,12 @@ export async function startTinyproxy(binary: string, options: TinyproxyOptions =
       return '';
     }
   };
-  // "Request (file descriptor 5): CONNECT 127.0.0.1:40123 HTTP/1.1"
-  const tunnels = () => [...read().matchAll(/Request \(file descriptor \d+\): CONNECT (\S+) HTTP/g)].map((m) => m[1]);
+  const tunnels = () => tinyproxyTunnels(read());
   return launch(
     'tinyproxy',
     (port) => {
-      const conf = [
-        `Port ${port}`,
-        'Listen 127.0.0.1',
-        'Timeout 30',
-        `LogFile "${logFile}"`,
-        'LogLevel Connect',
-        'MaxClients 200',
-        'Allow 127.0.0.1',
-        ...(options.connectPorts ?? []).map((p) => `ConnectPort ${p}`),
-        ...(options.basicAuth ? [`BasicAuth ${options.basicAuth.user} ${options.basicAuth.password}`] : []),
-      ].join('\n');
       const file = join(dir, `tinyproxy-${port}.conf`);
-      writeFileSync(file, `${conf}\n`);
+      writeFileSync(file, tinyproxyConf({ port, logFile, timeoutSec: 30, maxClients: 200, ...options }));
       // -d: stay in the foreground, so the test owns (and ends) the process.
       return spawn(binary, ['-d', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     },

@@ -9,8 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RpcCallError, SIDECAR, SidecarProcess } from '../support/sidecar-process';
-import { expectAllThroughProxy, FAST, NO_PROXY_ENV, startSplitFake, statusMessages, subscribeAndReceive, type SplitFake } from './proxy-e2e';
+import { SIDECAR, SidecarProcess } from '../support/sidecar-process';
+import { expectAllThroughProxy, FAST, instrumentsErrorThroughBrokenProxy, NO_PROXY_ENV, startSplitFake, statusMessages, subscribeAndReceive, type SplitFake } from './proxy-e2e';
 import { proxyAvailability, startMicrosocks, type ProxyServer } from './proxy-servers';
 
 const socks = proxyAvailability('microsocks', 'microsocks');
@@ -58,16 +58,7 @@ describe.skipIf(socks.skip)(`through microsocks (SOCKS5 with authentication)${so
     const sc = SidecarProcess.start({ configToml: `${fake.toml}${FAST}\n[proxy]\nurl = "${wrongUrl}"\n`, args: ['--log-level', 'debug'], env: NO_PROXY_ENV });
     sidecars.push(sc);
     await sc.call('initialize', {});
-    const spot = { exchange: fake.exchange, market: 'spot' };
-    // instruments.list first: it is the call that owns the (retrying) instrument fetch.
-    const listing = sc.call('instruments.list', spot).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    void sc.call('subscribe', { ...spot, symbol: fake.symbol, channel: 'trades' }).catch(() => undefined);
-    const failure = await listing;
-    expect(failure).toBeInstanceOf(RpcCallError);
-    const error = (failure as RpcCallError).error;
+    const error = await instrumentsErrorThroughBrokenProxy(sc, fake);
     expect(error.code, error.message).toBe(-32006);
     expect(error.message).toContain(`SOCKS5 proxy ${shown} rejected the credentials of user "${USER}"`);
     await sc.waitFor('a connection error', () => statusMessages(sc, 'error').length > 0, 10_000);

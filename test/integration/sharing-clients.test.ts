@@ -4,43 +4,18 @@
  * the WebSocket token and /metrics.
  */
 import { spawnSync } from 'node:child_process';
-import { get } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startFakeExchanges, type FakeExchanges } from '../../sidecar/fake';
 import { parsePrometheus } from '../../sidecar/rpc/metrics';
-import { SharedSidecars } from '../support/rpc-socket-client';
+import { getOrThrow, upgradeStatus } from '../support/http-probe';
+import { SharedFixture } from '../support/shared-fixture';
 import { SIDECAR } from '../support/sidecar-process';
 
 const posix = process.platform !== 'win32';
-const FEED = `
-[feed]
-stale_after_ms = 3000
-idle_probe_ms = 1000
-ack_timeout_ms = 2000
-backoff_base_ms = 50
-backoff_cap_ms = 500
-`;
 const spot = { exchange: 'binance', market: 'spot' } as const;
 
-let fakes: FakeExchanges;
-const box = new SharedSidecars(() => fakes.configToml() + FEED);
-
-beforeAll(async () => {
-  fakes = await startFakeExchanges({
-    exchanges: [{ protocol: 'binance', markets: ['spot'], symbols: { spot: ['BTCUSDT', 'ETHUSDT'] } }],
-    seed: 11,
-    tradeRate: 20,
-    klinePushMs: 100,
-    heartbeat: { intervalMs: 1000, timeoutMs: 5000 },
-  });
-});
-
-afterEach(() => box.cleanup());
-
-afterAll(async () => {
-  await fakes?.close();
-});
+const fixture = new SharedFixture({ symbols: ['BTCUSDT', 'ETHUSDT'], seed: 11, tradeRate: 20, klinePushMs: 100, staleAfterMs: 3000 });
+const { box } = fixture;
 
 async function until<T>(what: string, pred: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const start = Date.now();
@@ -58,7 +33,7 @@ describe.skipIf(!posix)('sharing one sidecar', () => {
     const { sc, file } = await box.start(dir);
     const a = await box.unix(file.path);
     const b = await box.unix(file.path);
-    const server = fakes.server('binance', 'spot');
+    const server = fixture.fakes.server('binance', 'spot');
     const viaStdio = await sc.call('subscribe', { ...spot, symbol: 'ETHUSDT', channel: 'trades' });
     const viaA = await a.call('subscribe', { ...spot, symbol: 'ETHUSDT', channel: 'trades' });
     const aKline = await a.call('subscribe', { ...spot, symbol: 'BTCUSDT', channel: 'kline', interval: '1m' });
@@ -111,7 +86,7 @@ describe.skipIf(!posix)('sharing one sidecar', () => {
     const { sc, file } = await box.start(dir);
     const watcher = await box.unix(file.path);
     const owner = await box.unix(file.path);
-    const server = fakes.server('binance', 'spot');
+    const server = fixture.fakes.server('binance', 'spot');
     const bad = await watcher.error('events.subscribe', { channels: ['status.*', 'klines.binance.*'] });
     expect(bad.code).toBe(-32602);
     expect(bad.message).toContain('"klines.binance.*"');
@@ -149,26 +124,6 @@ describe.skipIf(!posix)('sharing one sidecar', () => {
 });
 
 describe.skipIf(!posix)('WebSocket transport', () => {
-  const status = (url: string, headers: Record<string, string> = {}) =>
-    new Promise<number>((resolve) => {
-      const ws = new WebSocket(url, { headers });
-      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-      ws.on('open', () => {
-        ws.close();
-        resolve(101);
-      });
-      ws.on('error', () => undefined);
-    });
-
-  const httpGet = (url: string, headers: Record<string, string> = {}) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      get(url, { headers }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      }).on('error', reject);
-    });
-
   it('needs the token from the connection file (401 otherwise, logged); /metrics agrees with metrics.get', async () => {
     const dir = box.runtimeDir();
     const { sc, file } = await box.start(dir, { args: ['--ws'] });
@@ -176,20 +131,20 @@ describe.skipIf(!posix)('WebSocket transport', () => {
     const { url, token } = file.ws!;
     expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     expect(token).toMatch(/^[0-9a-f]{64}$/);
-    expect(await status(url)).toBe(401);
-    expect(await status(url, { Authorization: 'Bearer wrong' })).toBe(401);
-    expect(await status(`${url}/?token=${token.slice(1)}`)).toBe(401);
+    expect(await upgradeStatus(url)).toBe(401);
+    expect(await upgradeStatus(url, { Authorization: 'Bearer wrong' })).toBe(401);
+    expect(await upgradeStatus(`${url}/?token=${token.slice(1)}`)).toBe(401);
     await sc.waitFor('refusals logged', () => sc.stderr.filter((l) => l.includes('refused a WebSocket client')).length === 3);
-    expect(await status(`${url}/?token=${token}`)).toBe(101);
+    expect(await upgradeStatus(`${url}/?token=${token}`)).toBe(101);
 
     const ws = await box.ws(url, token);
     const sub = await ws.call('subscribe', { ...spot, symbol: 'BTCUSDT', channel: 'kline', interval: '1s' });
     await ws.waitFor('kline over WebSocket', () => ws.of('kline', sub.key).length >= 2);
 
     const metricsUrl = url.replace('ws://', 'http://') + '/metrics';
-    expect((await httpGet(metricsUrl)).status).toBe(401);
+    expect((await getOrThrow(metricsUrl)).status).toBe(401);
     const before = (await sc.call('metrics.get')).values as Record<string, number>;
-    const page = await httpGet(metricsUrl, { Authorization: `Bearer ${token}` });
+    const page = await getOrThrow(metricsUrl, { Authorization: `Bearer ${token}` });
     const after = (await sc.call('metrics.get')).values as Record<string, number>;
     expect(page.status).toBe(200);
     const scraped = parsePrometheus(page.body);

@@ -3,39 +3,15 @@
  * updates merged (and still every closed bar); a client still over it is disconnected with the
  * reason logged — asserted on counts, never on times.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeExchanges, type FakeExchanges } from '../../sidecar/fake';
-import { closedBars, SharedSidecars } from '../support/rpc-socket-client';
+import { describe, expect, it } from 'vitest';
+import { closedBars } from '../support/rpc-socket-client';
+import { SharedFixture } from '../support/shared-fixture';
 
 const posix = process.platform !== 'win32';
-const FEED = `
-[feed]
-stale_after_ms = 5000
-idle_probe_ms = 1000
-ack_timeout_ms = 2000
-backoff_base_ms = 50
-backoff_cap_ms = 500
-`;
 const spot = { exchange: 'binance', market: 'spot' } as const;
 
-let fakes: FakeExchanges;
-const box = new SharedSidecars(() => fakes.configToml() + FEED);
-
-beforeAll(async () => {
-  fakes = await startFakeExchanges({
-    exchanges: [{ protocol: 'binance', markets: ['spot'], symbols: { spot: ['BTCUSDT', 'ETHUSDT'] } }],
-    seed: 6,
-    tradeRate: 300,
-    klinePushMs: 50,
-    heartbeat: { intervalMs: 1000, timeoutMs: 5000 },
-  });
-});
-
-afterEach(() => box.cleanup());
-
-afterAll(async () => {
-  await fakes?.close();
-});
+const fixture = new SharedFixture({ symbols: ['BTCUSDT', 'ETHUSDT'], seed: 6, tradeRate: 300, klinePushMs: 50, staleAfterMs: 5000 });
+const { box } = fixture;
 
 async function shared(config: string) {
   const { sc, file } = await box.start(box.runtimeDir(), { config });

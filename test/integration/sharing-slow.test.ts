@@ -4,42 +4,20 @@
  * arrives, queue depth within its bound), never on times.
  */
 import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeExchanges, type FakeExchanges } from '../../sidecar/fake';
-import { closedBars, SharedSidecars } from '../support/rpc-socket-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closedBars } from '../support/rpc-socket-client';
+import { SharedFixture } from '../support/shared-fixture';
 
 const posix = process.platform !== 'win32';
-const FEED = `
-[feed]
-stale_after_ms = 5000
-idle_probe_ms = 1000
-ack_timeout_ms = 2000
-backoff_base_ms = 50
-backoff_cap_ms = 500
-`;
 const spot = { exchange: 'binance', market: 'spot' } as const;
 
-let fakes: FakeExchanges;
-const box = new SharedSidecars(() => fakes.configToml() + FEED);
+const fixture = new SharedFixture({ symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT'], seed: 5, tradeRate: 300, klinePushMs: 50, staleAfterMs: 5000 });
+const { box } = fixture;
 const raw: net.Socket[] = [];
 
-beforeAll(async () => {
-  fakes = await startFakeExchanges({
-    exchanges: [{ protocol: 'binance', markets: ['spot'], symbols: { spot: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT'] } }],
-    seed: 5,
-    tradeRate: 300,
-    klinePushMs: 50,
-    heartbeat: { intervalMs: 1000, timeoutMs: 5000 },
-  });
-});
-
-afterEach(async () => {
+// Runs before the fixture's cleanup hook (after-hooks run in stack order).
+afterEach(() => {
   for (const s of raw.splice(0)) s.destroy();
-  await box.cleanup();
-});
-
-afterAll(async () => {
-  await fakes?.close();
 });
 
 async function shared(config: string) {
@@ -75,7 +53,7 @@ describe.skipIf(!posix)('a client that stops reading', () => {
     );
     expect(reason).toContain('(the client is not reading)');
     // Its subscriptions went with it; the streams others hold stay.
-    const server = fakes.server('binance', 'spot');
+    const server = fixture.fakes.server('binance', 'spot');
     await good.waitFor('the evicted client released upstream', () => !server.activeTopics().has('solusdt@aggTrade') && !server.activeTopics().has('bnbusdt@aggTrade'));
     expect(server.activeTopics().get('ethusdt@aggTrade')).toBe(1);
     // Keep going a few more bars after the eviction: nothing was held up or lost for the good client.

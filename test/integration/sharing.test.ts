@@ -6,40 +6,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pkg from '../../package.json';
-import { startFakeExchanges, type FakeExchanges } from '../../sidecar/fake';
-import { readConnectionFile, SharedSidecars } from '../support/rpc-socket-client';
+import { readConnectionFile } from '../support/rpc-socket-client';
+import { SharedFixture } from '../support/shared-fixture';
 import { SidecarProcess } from '../support/sidecar-process';
 
 const posix = process.platform !== 'win32';
-const FEED = `
-[feed]
-stale_after_ms = 3000
-idle_probe_ms = 1000
-ack_timeout_ms = 2000
-backoff_base_ms = 50
-backoff_cap_ms = 500
-`;
 
-let fakes: FakeExchanges;
-const box = new SharedSidecars(() => fakes.configToml() + FEED);
-
-beforeAll(async () => {
-  fakes = await startFakeExchanges({
-    exchanges: [{ protocol: 'binance', markets: ['spot'], symbols: { spot: ['BTCUSDT', 'ETHUSDT'] } }],
-    seed: 11,
-    tradeRate: 20,
-    klinePushMs: 100,
-    heartbeat: { intervalMs: 1000, timeoutMs: 5000 },
-  });
-});
-
-afterEach(() => box.cleanup());
-
-afterAll(async () => {
-  await fakes?.close();
-});
+const fixture = new SharedFixture({ symbols: ['BTCUSDT', 'ETHUSDT'], seed: 11, tradeRate: 20, klinePushMs: 100, staleAfterMs: 3000 });
+const { box } = fixture;
 
 describe.skipIf(!posix)('local socket and connection file', () => {
   it('are private (socket and file 0600, directory 0700) and the file holds exactly the documented fields', async () => {
@@ -91,7 +67,7 @@ describe.skipIf(!posix)('local socket and connection file', () => {
     const c = await box.unix(first.file.path);
     expect(await c.call('ping')).toHaveProperty('time');
 
-    const second = box.track(SidecarProcess.start({ configToml: fakes.configToml() + FEED, args: ['--socket'], env: { CANDLEWIRE_RUNTIME_DIR: dir } }));
+    const second = box.track(SidecarProcess.start({ configToml: fixture.configToml(), args: ['--socket'], env: { CANDLEWIRE_RUNTIME_DIR: dir } }));
     await second.waitFor('the "already serves" warning', () => second.stderr.some((l) => l.includes('WARN') && l.includes(`a live sidecar (pid ${first.sc.child.pid}) already serves`)));
     expect(await second.call('ping')).toHaveProperty('time'); // stdio still served
     expect(readConnectionFile(dir).pid).toBe(first.sc.child.pid);

@@ -1,56 +1,17 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KlineSchema, TickerSchema, TradeSchema } from '../../sidecar/market/model';
 import { parseFrame } from '../../sidecar/exchanges/binance/parse';
-import type { MarketEvent, ParseResult } from '../../sidecar/exchanges/types';
+import { fixtureFrames, type FixtureFrame } from '../support/fixtures';
+import { assertValid, onlyEvent } from '../support/parse-results';
 
-/** One recorded frame; `source` names the public recording it comes from (see fixtures/README.md). */
-interface Sample {
-  source: string;
-  channel: string;
-  raw: string;
-}
-
-function load(name: string): Sample[] {
-  const text = readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Sample);
-}
-
-const spot = load('binance-spot.jsonl');
-const usdm = load('binance-usdm.jsonl');
+const spot = fixtureFrames('binance-spot');
+const usdm = fixtureFrames('binance-usdm');
 
 /** The raw frames of a fixture whose text contains `needle` (a stream name or id), in file order. */
-function frames(samples: Sample[], needle: string): string[] {
+function frames(samples: FixtureFrame[], needle: string): string[] {
   const found = samples.filter((s) => s.raw.includes(needle)).map((s) => s.raw);
   if (found.length === 0) throw new Error(`fixture has no frame containing ${needle}`);
   return found;
-}
-
-function onlyEvent(result: ParseResult): MarketEvent {
-  if (result.type !== 'events') throw new Error(`expected events, got ${JSON.stringify(result)}`);
-  expect(result.events).toHaveLength(1);
-  return result.events[0];
-}
-
-const RESULT_TYPES = ['events', 'ack', 'error', 'pong', 'closing', 'ignore', 'malformed'];
-const PartialTickerSchema = TickerSchema.partial().required({ time: true }).strict();
-
-/** Every event must satisfy the normalized model: no NaN, no fractional ms, no stray keys. */
-function assertValid(result: ParseResult): void {
-  expect(RESULT_TYPES).toContain(result.type);
-  if (result.type === 'malformed') expect(result.reason.length).toBeGreaterThan(0);
-  if (result.type !== 'events') return;
-  for (const event of result.events) {
-    expect(event.topic.length).toBeGreaterThan(0);
-    expect(event.symbol.length).toBeGreaterThan(0);
-    if (event.kind === 'kline') KlineSchema.strict().parse(event.kline);
-    if (event.kind === 'trade') TradeSchema.strict().parse(event.trade);
-    if (event.kind === 'ticker') PartialTickerSchema.parse(event.ticker);
-  }
 }
 
 describe('fixtures', () => {

@@ -7,8 +7,8 @@ import { startFakeExchanges, type FakeExchanges } from '../../sidecar/fake/fleet
 import { fetchKlines } from '../../sidecar/feed/pager';
 import type { Market } from '../../sidecar/market/model';
 import { fixtureFrames } from '../support/fixtures';
+import { FrameClient as Client, sleep, type Json } from '../support/frame-client';
 
-type Json = Record<string, unknown>;
 
 /** The `data[0]` keys of a real recorded frame: the layout the fake must reproduce. */
 function realKeys(file: string, channel: string): string[] {
@@ -17,60 +17,7 @@ function realKeys(file: string, channel: string): string[] {
   return Object.keys((JSON.parse(entry.raw) as { data: Json[] }).data[0]);
 }
 
-/** A plain `ws` client that records every text frame. */
-class Client {
-  readonly frames: string[] = [];
-  readonly ws: WebSocket;
-  readonly closed: Promise<{ code: number; reason: string }>;
 
-  constructor(url: string) {
-    this.ws = new WebSocket(url);
-    this.ws.on('message', (data) => this.frames.push(data.toString()));
-    this.closed = new Promise((resolve) => this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  }
-
-  static async open(url: string): Promise<Client> {
-    const c = new Client(url);
-    await new Promise<void>((resolve, reject) => {
-      c.ws.once('open', () => resolve());
-      c.ws.once('error', reject);
-    });
-    return c;
-  }
-
-  json(): Json[] {
-    return this.frames.flatMap((f) => {
-      try {
-        return [JSON.parse(f) as Json];
-      } catch {
-        return [];
-      }
-    });
-  }
-
-  send(msg: unknown): void {
-    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
-  }
-
-  // Generous: on two busy cores (the whole suite in parallel) a first frame can take seconds.
-  async waitFor(pred: (m: Json) => boolean, timeoutMs = 15_000): Promise<Json> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.json().find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no matching frame within ${timeoutMs} ms; got ${this.frames.slice(-5).join(' | ')}`);
-      await sleep(10);
-    }
-  }
-
-  close(): void {
-    this.ws.terminate();
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 const arg = (instType: string, channel: string, instId = 'BTCUSDT') => ({ instType, channel, instId });
 const sameArg = (a: unknown, b: Json) => JSON.stringify(a) === JSON.stringify(b);

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFrame } from '../../sidecar/exchanges/bitget/parse';
-import type { MarketEvent, ParseResult } from '../../sidecar/exchanges/types';
-import { KlineSchema, TickerSchema, TradeSchema } from '../../sidecar/market/model';
 import { fixtureFrames, type FixtureFrame } from '../support/fixtures';
+import { assertValid, eventsOf } from '../support/parse-results';
 
 const spot = fixtureFrames('bitget-spot');
 const futures = fixtureFrames('bitget-usdt-futures');
@@ -13,28 +12,6 @@ function frame(samples: FixtureFrame[], channel: string): string {
   const found = samples.filter((s) => s.channel.startsWith(channel));
   if (found.length !== 1) throw new Error(`expected one "${channel}" frame in the fixture, found ${found.length}`);
   return found[0].raw;
-}
-
-function eventsOf(result: ParseResult): MarketEvent[] {
-  if (result.type !== 'events') throw new Error(`expected events, got ${JSON.stringify(result)}`);
-  return result.events;
-}
-
-const RESULT_TYPES = ['events', 'ack', 'error', 'pong', 'closing', 'ignore', 'malformed'];
-const PartialTickerSchema = TickerSchema.partial().required({ time: true }).strict();
-
-/** Every event must satisfy the normalized model: no NaN, no fractional ms, no stray keys. */
-function assertValid(result: ParseResult): void {
-  expect(RESULT_TYPES).toContain(result.type);
-  if (result.type === 'malformed') expect(result.reason.length).toBeGreaterThan(0);
-  if (result.type !== 'events') return;
-  for (const event of result.events) {
-    expect(event.topic.length).toBeGreaterThan(0);
-    expect(event.symbol.length).toBeGreaterThan(0);
-    if (event.kind === 'kline') KlineSchema.strict().parse(event.kline);
-    if (event.kind === 'trade') TradeSchema.strict().parse(event.trade);
-    if (event.kind === 'ticker') PartialTickerSchema.parse(event.ticker);
-  }
 }
 
 describe('fixtures', () => {

@@ -6,8 +6,8 @@ import { startFakeExchanges, type FakeExchanges } from '../../sidecar/fake/fleet
 import { fetchKlines } from '../../sidecar/feed/pager';
 import type { Kline } from '../../sidecar/market/model';
 import { fixtureFrames } from '../support/fixtures';
+import { FrameClient as Client, sleep, type Json } from '../support/frame-client';
 
-type Json = Record<string, unknown>;
 
 /** The parsed real frame (from the fixtures) whose channel label starts with `channel`. */
 function real(market: 'spot' | 'linear', channel: string): Json {
@@ -22,55 +22,7 @@ function dataKeys(frame: Json): string[] {
   return Object.keys(data);
 }
 
-/** A plain `ws` client that records every text frame. */
-class Client {
-  readonly frames: string[] = [];
-  readonly ws: WebSocket;
-  readonly closed: Promise<{ code: number; reason: string }>;
 
-  constructor(url: string) {
-    this.ws = new WebSocket(url);
-    this.ws.on('message', (data) => this.frames.push(data.toString()));
-    this.closed = new Promise((resolve) => this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  }
-
-  static async open(url: string): Promise<Client> {
-    const c = new Client(url);
-    await new Promise<void>((resolve, reject) => {
-      c.ws.once('open', () => resolve());
-      c.ws.once('error', reject);
-    });
-    return c;
-  }
-
-  json(): Json[] {
-    return this.frames.map((f) => JSON.parse(f) as Json);
-  }
-
-  send(msg: unknown): void {
-    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
-  }
-
-  /** Resolves with the first recorded frame matching `pred` (waiting for it if need be). */
-  // Generous: on two busy cores (the whole suite in parallel) a first frame can take seconds.
-  async waitFor(pred: (m: Json) => boolean, timeoutMs = 15_000): Promise<Json> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.json().find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no matching frame within ${timeoutMs} ms; got ${this.frames.slice(-5).join(' | ')}`);
-      await sleep(10);
-    }
-  }
-
-  close(): void {
-    this.ws.terminate();
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 const on = (topic: string) => (m: Json) => m.topic === topic;
 const answerTo = (id: string) => (m: Json) => m.req_id === id;

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFrame, topicsNamedIn } from '../../sidecar/exchanges/bybit/parse';
-import type { MarketEvent, ParseResult } from '../../sidecar/exchanges/types';
-import { KlineSchema, TickerSchema, TradeSchema } from '../../sidecar/market/model';
 import { fixtureFrames, type FixtureFrame } from '../support/fixtures';
+import { assertValid, eventsOf, onlyEvent } from '../support/parse-results';
 
 const spot = fixtureFrames('bybit-spot');
 const linear = fixtureFrames('bybit-linear');
@@ -13,34 +12,6 @@ function frames(samples: FixtureFrame[], channel: string): string[] {
   const found = samples.filter((s) => s.channel.startsWith(channel)).map((s) => s.raw);
   if (found.length === 0) throw new Error(`fixture has no ${channel} frame`);
   return found;
-}
-
-function eventsOf(result: ParseResult): MarketEvent[] {
-  if (result.type !== 'events') throw new Error(`expected events, got ${JSON.stringify(result)}`);
-  return result.events;
-}
-
-function onlyEvent(result: ParseResult): MarketEvent {
-  const events = eventsOf(result);
-  expect(events).toHaveLength(1);
-  return events[0];
-}
-
-const RESULT_TYPES = ['events', 'ack', 'error', 'pong', 'closing', 'ignore', 'malformed'];
-const PartialTickerSchema = TickerSchema.partial().required({ time: true }).strict();
-
-/** Every event must satisfy the normalized model: no NaN, no fractional ms, no stray keys. */
-function assertValid(result: ParseResult): void {
-  expect(RESULT_TYPES).toContain(result.type);
-  if (result.type === 'malformed') expect(result.reason.length).toBeGreaterThan(0);
-  if (result.type !== 'events') return;
-  for (const event of result.events) {
-    expect(event.topic.length).toBeGreaterThan(0);
-    expect(event.symbol.length).toBeGreaterThan(0);
-    if (event.kind === 'kline') KlineSchema.strict().parse(event.kline);
-    if (event.kind === 'trade') TradeSchema.strict().parse(event.trade);
-    if (event.kind === 'ticker') PartialTickerSchema.parse(event.ticker);
-  }
 }
 
 describe('fixtures', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startFakeExchanges, type FakeExchanges } from '../../sidecar/fake/fleet';
+import { FrameClient as Client, sleep, type Json } from '../support/frame-client';
 
 /** Real frames (copied from the protocol dossier samples) whose layout the fake must reproduce. */
 const REAL = readFileSync(new URL('../fixtures/fake-binance.jsonl', import.meta.url), 'utf8')
@@ -15,66 +16,8 @@ function realData(market: 'spot' | 'perp', channel: string): Record<string, unkn
   return (JSON.parse(entry.raw) as { data: Record<string, unknown> }).data;
 }
 
-type Json = Record<string, unknown>;
 
-/** A plain `ws` client that records every text frame. */
-class Client {
-  readonly frames: string[] = [];
-  readonly ws: WebSocket;
-  readonly closed: Promise<{ code: number; reason: string }>;
-  pongs = 0;
-  pings = 0;
 
-  constructor(url: string, options: WebSocket.ClientOptions = {}) {
-    this.ws = new WebSocket(url, options);
-    this.ws.on('message', (data) => this.frames.push(data.toString()));
-    this.ws.on('pong', () => this.pongs++);
-    this.ws.on('ping', () => this.pings++);
-    this.closed = new Promise((resolve) => this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  }
-
-  static async open(url: string, options?: WebSocket.ClientOptions): Promise<Client> {
-    const c = new Client(url, options);
-    await new Promise<void>((resolve, reject) => {
-      c.ws.once('open', () => resolve());
-      c.ws.once('error', reject);
-    });
-    return c;
-  }
-
-  json(): Json[] {
-    return this.frames.flatMap((f) => {
-      try {
-        return [JSON.parse(f) as Json];
-      } catch {
-        return [];
-      }
-    });
-  }
-
-  send(msg: unknown): void {
-    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
-  }
-
-  /** Resolves with the first recorded JSON frame matching `pred` (waiting for it if need be). */
-  async waitFor(pred: (m: Json) => boolean, timeoutMs = 3000): Promise<Json> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.json().find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no matching frame within ${timeoutMs} ms; got ${this.frames.slice(-5).join(' | ')}`);
-      await sleep(10);
-    }
-  }
-
-  close(): void {
-    this.ws.terminate();
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function streamOf(m: Json): string | undefined {
   return typeof m.stream === 'string' ? m.stream : undefined;

@@ -12,8 +12,11 @@ import { startFakeExchanges, type FakeExchanges } from '../../sidecar/fake/fleet
 import { fetchKlines } from '../../sidecar/feed/pager';
 import type { Kline } from '../../sidecar/market/model';
 import { fixtureFrames } from '../support/fixtures';
+import { FrameClient, sleep, type Json } from '../support/frame-client';
 
-type Json = Record<string, unknown>;
+/** OKX clients send the text `ping` every 300 ms, as a client must (the idle limit here is 1 s). */
+const keepAlive = { textPingMs: 300 };
+
 const MIN = 60_000;
 
 /** The data item of the first recorded frame of a channel (real layout to compare against). */
@@ -23,63 +26,7 @@ function realItem(file: 'okx-spot' | 'okx-swap', channel: string): Json {
   return (JSON.parse(f.raw) as { data: Json[] }).data[0];
 }
 
-class Client {
-  readonly frames: string[] = [];
-  readonly ws: WebSocket;
-  readonly closed: Promise<number>;
-  private readonly keepAlive: NodeJS.Timeout | undefined;
 
-  /** `keepAlive`: send the text `ping` every 300 ms, as a client must (the idle limit here is 1 s). */
-  constructor(url: string, keepAlive = true) {
-    this.ws = new WebSocket(url);
-    this.ws.on('message', (data) => this.frames.push(data.toString()));
-    this.closed = new Promise((resolve) => this.ws.on('close', (code) => resolve(code)));
-    if (keepAlive) this.keepAlive = setInterval(() => this.ws.readyState === WebSocket.OPEN && this.ws.send('ping'), 300);
-  }
-
-  static async open(url: string, keepAlive = true): Promise<Client> {
-    const c = new Client(url, keepAlive);
-    await new Promise<void>((resolve, reject) => {
-      c.ws.once('open', () => resolve());
-      c.ws.once('error', reject);
-    });
-    return c;
-  }
-
-  json(): Json[] {
-    return this.frames.flatMap((f) => {
-      try {
-        return [JSON.parse(f) as Json];
-      } catch {
-        return [];
-      }
-    });
-  }
-
-  send(msg: unknown): void {
-    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
-  }
-
-  // Generous: on two busy cores (the whole suite in parallel) a first frame can take seconds.
-  async waitFor(pred: (m: Json) => boolean, timeoutMs = 15_000): Promise<Json> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.json().find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no matching frame within ${timeoutMs} ms; got ${this.frames.slice(-5).join(' | ')}`);
-      await sleep(10);
-    }
-  }
-
-  close(): void {
-    clearInterval(this.keepAlive);
-    this.ws.terminate();
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 const channelOf = (m: Json) => (m.arg as Json | undefined)?.channel;
 const isPush = (channel: string) => (m: Json) => channelOf(m) === channel && Array.isArray(m.data);
@@ -109,7 +56,7 @@ afterAll(async () => {
 
 describe('fake OKX over WebSocket', () => {
   it('acks each arg with the request id and pushes trades and tickers in the recorded layout', async () => {
-    const c = await Client.open(`${fakes.url('okx', 'spot').ws}/public`);
+    const c = await FrameClient.open(`${fakes.url('okx', 'spot').ws}/public`, keepAlive);
     c.send({ id: 'a1', op: 'subscribe', args: [{ channel: 'trades', instId: 'BTC-USDT' }, { channel: 'tickers', instId: 'BTC-USDT' }] });
     const acks = [await c.waitFor((m) => m.event === 'subscribe' && channelOf(m) === 'trades'), await c.waitFor((m) => m.event === 'subscribe' && channelOf(m) === 'tickers')];
     for (const a of acks) expect(a).toMatchObject({ id: 'a1', event: 'subscribe', arg: { instId: 'BTC-USDT' }, connId: expect.stringMatching(/^[0-9a-f]{8}$/) });
@@ -128,8 +75,8 @@ describe('fake OKX over WebSocket', () => {
   });
 
   it('serves candles on /business only: on /public a candle channel is refused with 60018, and vice versa', async () => {
-    const pub = await Client.open(`${fakes.url('okx', 'spot').ws}/public`);
-    const biz = await Client.open(`${fakes.url('okx', 'spot').ws}/business`);
+    const pub = await FrameClient.open(`${fakes.url('okx', 'spot').ws}/public`, keepAlive);
+    const biz = await FrameClient.open(`${fakes.url('okx', 'spot').ws}/business`, keepAlive);
     pub.send({ id: '7', op: 'subscribe', args: [{ channel: 'candle1m', instId: 'ETH-USDT' }] });
     biz.send({ id: '8', op: 'subscribe', args: [{ channel: 'candle1m', instId: 'ETH-USDT' }, { channel: 'trades', instId: 'ETH-USDT' }] });
     const refused = await pub.waitFor((m) => m.event === 'error');
@@ -156,8 +103,8 @@ describe('fake OKX over WebSocket', () => {
     const { ws, rest: base } = fakes.url('okx', 'perp');
     const perp = okx.market('perp', { ws, rest: base });
     perp.useInstruments?.(perp.rest.instruments.parse(await (await fetch(perp.rest.instruments.request().url)).text()));
-    const pub = await Client.open(perp.ws.url('public'));
-    const biz = await Client.open(perp.ws.url('business'));
+    const pub = await FrameClient.open(perp.ws.url('public'), keepAlive);
+    const biz = await FrameClient.open(perp.ws.url('business'), keepAlive);
     pub.send(perp.ws.subscribe(['trades:BTC-USDT-SWAP', 'tickers:BTC-USDT-SWAP', 'mark-price:BTC-USDT-SWAP', 'funding-rate:BTC-USDT-SWAP'], 1));
     biz.send(perp.ws.subscribe(['candle1m:BTC-USDT-SWAP'], 2));
     const funding = await pub.waitFor(isPush('funding-rate'), 1000);
@@ -168,7 +115,7 @@ describe('fake OKX over WebSocket', () => {
     await biz.waitFor(isPush('candle1m'));
     const deadline = Date.now() + 3000;
     while (pub.json().filter(isPush('trades')).length < 3 && Date.now() < deadline) await sleep(20);
-    const parsed = (c: Client) => c.frames.flatMap((f) => {
+    const parsed = (c: FrameClient) => c.frames.flatMap((f) => {
       const r = perp.ws.parse(f);
       expect(r.type, f).not.toBe('malformed');
       return r.type === 'events' ? r.events : [];
@@ -197,7 +144,7 @@ describe('fake OKX over WebSocket', () => {
 
   it('answers bad requests, wrong instrument forms, rejected symbols and unsubscribes like OKX', async () => {
     const server = fakes.server('okx', 'perp');
-    const c = await Client.open(`${fakes.url('okx', 'perp').ws}/public`);
+    const c = await FrameClient.open(`${fakes.url('okx', 'perp').ws}/public`, keepAlive);
     c.send('{not json');
     expect(await c.waitFor((m) => m.code === '60012')).toMatchObject({ event: 'error', msg: 'Invalid request: {not json' });
     c.send({ id: 'has-dash', op: 'subscribe', args: [{ channel: 'trades', instId: 'BTC-USDT-SWAP' }] });
@@ -228,10 +175,10 @@ describe('fake OKX over WebSocket', () => {
     const server = fakes.server('okx', 'spot');
     const drops = server.stats().heartbeatDrops;
     const url = `${fakes.url('okx', 'spot').ws}/public`;
-    const silent = await Client.open(url, false);
-    const talker = await Client.open(url);
+    const silent = await FrameClient.open(url);
+    const talker = await FrameClient.open(url, keepAlive);
     try {
-      expect(await silent.closed).toBe(1006);
+      expect((await silent.closed).code).toBe(1006);
       expect(talker.ws.readyState).toBe(WebSocket.OPEN);
       expect(talker.frames).toContain('pong');
       expect(server.stats().heartbeatDrops).toBe(drops + 1);
@@ -241,7 +188,7 @@ describe('fake OKX over WebSocket', () => {
   });
 
   it('refuses unknown paths', async () => {
-    const c = new Client(`${fakes.url('okx', 'spot').ws}/private2`, false);
+    const c = new FrameClient(`${fakes.url('okx', 'spot').ws}/private2`);
     const failed = await new Promise<string>((resolve) => c.ws.once('unexpected-response', (_req, res) => resolve(String(res.statusCode))));
     expect(failed).toBe('404');
   });

@@ -6,6 +6,7 @@ import { MAX_HELD_TRADES, OkxParser } from '../../sidecar/exchanges/okx/parse';
 import type { MarketEvent, ParseResult } from '../../sidecar/exchanges/types';
 import { KlineSchema, TickerSchema, TradeSchema, type Instrument } from '../../sidecar/market/model';
 import { fixtureFrames, type FixtureFrame } from '../support/fixtures';
+import { eventsOf as events } from '../support/parse-results';
 
 const spotFrames = fixtureFrames('okx-spot');
 const swapFrames = fixtureFrames('okx-swap');
@@ -28,14 +29,10 @@ function swapInstrument(symbol: string, contractSize: number): Instrument {
   return { exchange: 'okx', market: 'perp', symbol, unified: `${base}/${quote}:USDT`, base, quote, status: 'trading', contractSize };
 }
 
-function events(result: ParseResult): MarketEvent[] {
-  if (result.type !== 'events') throw new Error(`expected events, got ${JSON.stringify(result)}`);
-  return result.events;
-}
-
 const RESULT_TYPES = ['events', 'ack', 'error', 'pong', 'closing', 'ignore', 'malformed'];
 const PartialTickerSchema = TickerSchema.partial().required({ time: true }).strict();
 
+/** The normalized model holds, and OKX topics name their channel and instrument (`channel:instId`). */
 function assertValid(result: ParseResult): void {
   expect(RESULT_TYPES).toContain(result.type);
   if (result.type === 'malformed') expect(result.reason.length).toBeGreaterThan(0);

@@ -1,8 +1,8 @@
 /** WebSocket transport pieces: token, loopback rule, message framing, metrics text, the server's auth. */
-import { get } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Hub } from '../../sidecar/hub/hub';
+import { getOrThrow, upgradeStatus } from '../support/http-probe';
 import { offlineHub } from '../support/offline-hub';
 import { parsePrometheus, renderPrometheus, seriesName } from '../../sidecar/rpc/metrics';
 import { createMethodTable, Session, type RpcContext } from '../../sidecar/rpc/server';
@@ -96,26 +96,6 @@ describe('WebSocket server', () => {
     return { token, warnings, unauthorized: () => unauthorized, ctx };
   }
 
-  const upgradeStatus = (url: string, headers: Record<string, string> = {}) =>
-    new Promise<number>((resolve) => {
-      const ws = new WebSocket(url, { headers });
-      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-      ws.on('open', () => {
-        ws.close();
-        resolve(101);
-      });
-      ws.on('error', () => undefined);
-    });
-
-  const httpGet = (url: string, headers: Record<string, string> = {}) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      get(url, { headers }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      }).on('error', reject);
-    });
-
   it('refuses a missing or wrong token with 401 (logged), accepts the right one by header or query', async () => {
     const { token, warnings, unauthorized } = await start();
     const url = server!.url;
@@ -147,12 +127,12 @@ describe('WebSocket server', () => {
   it('serves /metrics with the same token rule', async () => {
     const { token } = await start();
     const base = server!.url.replace('ws://', 'http://');
-    expect((await httpGet(`${base}/metrics`)).status).toBe(401);
-    expect((await httpGet(`${base}/metrics?token=bad`)).status).toBe(401);
-    const ok = await httpGet(`${base}/metrics`, { Authorization: `Bearer ${token}` });
+    expect((await getOrThrow(`${base}/metrics`)).status).toBe(401);
+    expect((await getOrThrow(`${base}/metrics?token=bad`)).status).toBe(401);
+    const ok = await getOrThrow(`${base}/metrics`, { Authorization: `Bearer ${token}` });
     expect(ok.status).toBe(200);
     expect(parsePrometheus(ok.body).candlewire_ws_unauthorized_total).toBe(2);
-    expect((await httpGet(`${base}/other?token=${token}`)).status).toBe(404);
+    expect((await getOrThrow(`${base}/other?token=${token}`)).status).toBe(404);
   });
 
   it('a closed WebSocket ends its session (the client is released)', async () => {
