@@ -108,7 +108,12 @@ const MAX_PENDING_REQUESTS = 1_000;
 export const MAX_EXCHANGE_FRAME_BYTES = 100 * 1024 * 1024;
 
 type Outbound = { kind: 'text'; data: string; onSent?: () => void } | { kind: 'ping' };
-type Role = 'primary' | 'standby' | 'retired';
+/**
+ * primary forwards; standby subscribes and waits to take over; draining is a replaced primary
+ * whose close is under way (it still forwards trades and closed bars, see onEvents); retired
+ * forwards nothing.
+ */
+type Role = 'primary' | 'standby' | 'draining' | 'retired';
 
 interface PendingRequest {
   op: 'subscribe' | 'unsubscribe';
@@ -410,7 +415,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     link.closed = true;
     link.dispose();
     this.closingLinks.delete(link);
-    if (this.stopping || link.role === 'retired') return;
+    if (this.stopping || link.role === 'retired' || link.role === 'draining') return;
 
     const detail =
       link.failReason ??
@@ -460,8 +465,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   }
 
   /** Graceful close with a deadline: a peer that never answers the close frame is cut. */
-  private closeLink(link: Link): Promise<void> {
-    link.role = 'retired';
+  private closeLink(link: Link, role: 'retired' | 'draining' = 'retired'): Promise<void> {
+    link.role = role;
     link.dispose();
     if (link.closed) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -553,8 +558,11 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.primary = standby;
     this.counters.recycles += 1;
     if (old) {
+      // Draining until the close handshake ends: whatever the exchange sent on the old socket
+      // before it saw our close frame still arrives, including trades it sent before the new
+      // subscription took effect (two sockets give no order between them).
       this.closingLinks.add(old);
-      void this.closeLink(old);
+      void this.closeLink(old, 'draining');
     }
     this.scheduleRecycle(standby);
     this.recycleBackoff.reset();
@@ -636,6 +644,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     } catch (error) {
       result = { type: 'malformed', reason: `parser threw: ${errorText(error)}` };
     }
+    // A draining socket only delivers its last data; its acks, refusals and notices no longer count.
+    if (link.role === 'draining' && result.type !== 'events' && result.type !== 'malformed') return;
     switch (result.type) {
       case 'events':
         this.onEvents(link, result.events);
@@ -667,13 +677,22 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
 
   private onEvents(link: Link, events: MarketEvent[]): void {
     if (events.length === 0) return;
+    if (link.role === 'draining') {
+      // The replacement carries the same topics now, so most of these arrive twice: trades are
+      // recognised by id downstream and a repeated closed bar changes nothing, but an old forming
+      // update or ticker would step a live value back.
+      const last = events.filter((e) => e.kind === 'trade' || (e.kind === 'kline' && e.kline.closed));
+      if (last.length > 0) this.emit('events', last);
+      return;
+    }
     // Data is proof of subscription, even when it overtakes the ack.
     for (const { topic } of events) {
       if (link.awaiting.size > 0) link.awaiting.delete(topic);
       if (!this.acked.has(topic) && this.topicSet.has(topic)) this.markAcked(topic);
     }
-    if (link.role === 'standby') this.switchTo(link);
-    else this.checkSubscribed(link);
+    // A standby takes over only once every topic is confirmed on it: one topic's data says
+    // nothing about the others, whose frames would otherwise be lost in the switch.
+    this.checkSubscribed(link);
     if (link.role === 'primary') this.emit('events', events);
   }
 

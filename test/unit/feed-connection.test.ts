@@ -3,7 +3,7 @@ import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MarketEvent } from '../../sidecar/exchanges/types';
 import { Connection, type ConnectionEvents, type ConnectionOptions } from '../../sidecar/feed/connection';
-import { seqs, sleep, stall, ToyExchange, toyProtocol, until, type ToyProtocolOptions } from './feed-toy';
+import { holdReads, seqs, sleep, stall, ToyExchange, toyProtocol, until, type ToyProtocolOptions } from './feed-toy';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -275,6 +275,47 @@ describe('Connection against a real ws server', () => {
     await until(() => server.open().length === 1, 'old socket closed');
     expect(server.open()[0]).toBe(server.clients[1]);
     expect(log.disconnected).toHaveLength(0);
+  });
+
+  it('still delivers what the old socket sent before the switch, and only then lets it go', async () => {
+    const server = await toy();
+    const { conn, log, events } = connect(server.url());
+    const [p] = conn.add(['a']);
+    conn.start();
+    await p;
+    const old = server.clients[0];
+    // The exchange stops reading the old socket, so our close frame waits in its buffer while it
+    // still sends a trade there: two sockets give no order, a late frame on the old one is normal.
+    const resume = holdReads(old);
+    server.sendAll(JSON.stringify({ bye: 'maintenance' }));
+    await until(() => log.recycled.length === 1, 'switched to the replacement');
+    old.ws.send(JSON.stringify({ t: 'a', seq: 41 }));
+    old.ws.send(JSON.stringify({ ack: 999 })); // a late ack on the old socket must not count
+    resume();
+    await until(() => old.ws.readyState === old.ws.CLOSED, 'old socket closed');
+    expect(seqs(events(), 'a')).toEqual([41]);
+    server.publish('a');
+    await until(() => seqs(events(), 'a').length === 2, 'data on the replacement');
+    expect(log.disconnected).toHaveLength(0);
+    expect(conn.stats()).toMatchObject({ state: 'open', reconnects: 0, recycles: 1 });
+  });
+
+  it('switches only when every topic is confirmed on the replacement', async () => {
+    // Two subscribe requests on the replacement; the second takes effect 150 ms after the first.
+    const server = await toy();
+    const { conn, log, events } = connect(server.url(), { topicsPerRequest: 1, requestIntervalMs: 150 }, { ackTimeoutMs: 2000 });
+    const added = conn.add(['a', 'b']);
+    conn.start();
+    await Promise.all(added);
+    await until(() => server.open()[0]?.topics.size === 2, 'subscribed');
+    server.sendAll(JSON.stringify({ bye: 'maintenance' }));
+    await until(() => server.clients[1]?.topics.size === 1, 'replacement has its first topic');
+    server.publish('a'); // data for a on both sockets proves nothing about b
+    server.publish('b'); // only the old socket carries b yet
+    await until(() => log.recycled.length === 1, 'switched');
+    server.publish('b');
+    await until(() => seqs(events(), 'b').length >= 2, 'b on the replacement');
+    expect(seqs(events(), 'b').slice(0, 2)).toEqual([1, 2]);
   });
 
   it('promotes the replacement socket at once when the old one dies mid-recycle', async () => {

@@ -144,10 +144,18 @@ export class ToyExchange {
   }
 }
 
+const rawSocket = (client: ToyClient) => (client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+
 /** Stops a socket dead without closing it: the server neither reads nor writes it any more. */
 export function stall(client: ToyClient): void {
   client.stalled = true;
-  (client.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  rawSocket(client).pause();
+}
+
+/** The server stops reading a socket (frames from the client wait) but may still write to it; returns the resume. */
+export function holdReads(client: ToyClient): () => void {
+  rawSocket(client).pause();
+  return () => rawSocket(client).resume();
 }
 
 export interface ToyProtocolOptions {
