@@ -14,28 +14,9 @@ from .adapter import LiveFirstAdapter
 from .bars import COLUMNS, Bar
 from .client import Client, ClientStatus, KlineHistory, Subscription
 from .discovery import ConnectionInfo, read_connection_file, runtime_dir
-from .errors import (
-    CandlewireError,
-    ConnectionLost,
-    ExchangeRejected,
-    ExchangeUnavailable,
-    InternalError,
-    InvalidParams,
-    InvalidRequest,
-    LimitExceeded,
-    MethodNotFound,
-    NotSubscribed,
-    ParseError,
-    RequestTimeout,
-    RpcError,
-    ShuttingDown,
-    SidecarNotFound,
-    SubscriptionNotFound,
-    TransportError,
-    UnknownSymbol,
-    Unsupported,
-    UpstreamFailed,
-)
+# Every error class, named once in errors.__all__.
+from .errors import *  # noqa: F401,F403
+from .errors import __all__ as _error_names
 from .stream import KlineStream
 
 __all__ = [
@@ -51,24 +32,4 @@ __all__ = [
     "ConnectionInfo",
     "read_connection_file",
     "runtime_dir",
-    "CandlewireError",
-    "RpcError",
-    "ParseError",
-    "InvalidRequest",
-    "MethodNotFound",
-    "InvalidParams",
-    "InternalError",
-    "ExchangeUnavailable",
-    "UnknownSymbol",
-    "Unsupported",
-    "SubscriptionNotFound",
-    "ExchangeRejected",
-    "UpstreamFailed",
-    "NotSubscribed",
-    "LimitExceeded",
-    "ShuttingDown",
-    "TransportError",
-    "ConnectionLost",
-    "SidecarNotFound",
-    "RequestTimeout",
-]
+] + list(_error_names)

@@ -26,7 +26,6 @@ __all__ = [
     "ConnectionLost",
     "SidecarNotFound",
     "RequestTimeout",
-    "error_from_response",
 ]
 
 

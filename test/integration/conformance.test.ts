@@ -12,7 +12,7 @@ import { exchanges } from '../../sidecar/exchanges/registry';
 import { FAKE_PROTOCOLS, startFakeExchanges, type FakeExchanges } from '../../sidecar/fake';
 import { KlineSchema, TickerSchema, TradeSchema, type Kline, type Market } from '../../sidecar/market/model';
 import { fixtureFrames } from '../support/fixtures';
-import { RpcCallError, SidecarProcess } from '../support/sidecar-process';
+import { FAST_FEED_TOML, RpcCallError, SidecarProcess } from '../support/sidecar-process';
 
 interface Target {
   exchange: string;
@@ -26,17 +26,6 @@ const targets: Target[] = exchanges
   .flatMap((e) =>
     (['spot', 'perp'] as Market[]).filter((m) => e.defaults[m] && FAKE_PROTOCOLS[e.id].markets[m]).map((market) => ({ exchange: e.id, market, name: `${e.id} ${market}` })),
   );
-
-const FEED = `
-[feed]
-stale_after_ms = 3000
-idle_probe_ms = 1000
-ack_timeout_ms = 3000
-backoff_base_ms = 50
-backoff_cap_ms = 500
-close_grace_ms = 2500
-client_ping_ms = 1000
-`;
 
 let fakes: FakeExchanges;
 let sc: SidecarProcess;
@@ -58,7 +47,7 @@ beforeAll(async () => {
     heartbeat: { intervalMs: 1000, timeoutMs: 4000, idleTimeoutMs: 4000 },
   });
   for (const t of targets) symbols.set(tkey(t), fakes.server(t.exchange, t.market).sim.symbols().map((s) => s.symbol));
-  sc = SidecarProcess.start({ configToml: fakes.configToml() + FEED });
+  sc = SidecarProcess.start({ configToml: fakes.configToml() + FAST_FEED_TOML });
   await sc.call('initialize', { client: { name: 'conformance' } });
 }, 60_000);
 

@@ -7,20 +7,11 @@
 import { expect } from 'vitest';
 import { exchanges } from '../../sidecar/exchanges/registry';
 import { FAKE_PROTOCOLS, startFakeExchanges, type FakeExchangeServer, type FakeExchanges } from '../../sidecar/fake';
-import { RpcCallError, type Notification, type SidecarProcess } from '../support/sidecar-process';
+import { FAST_FEED_TOML, RpcCallError, type Notification, type SidecarProcess } from '../support/sidecar-process';
 import type { ProxyServer } from './proxy-servers';
 
 /** Short timings, as the other integration tests use; a small backfill keeps REST quick. */
-export const FAST = `
-[feed]
-stale_after_ms = 3000
-idle_probe_ms = 1000
-ack_timeout_ms = 3000
-backoff_base_ms = 50
-backoff_cap_ms = 500
-close_grace_ms = 2500
-client_ping_ms = 1000
-
+export const FAST = `${FAST_FEED_TOML}
 [rest]
 backfill_bars = 100
 `;

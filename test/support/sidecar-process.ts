@@ -27,6 +27,18 @@ export class RpcCallError extends Error {
   }
 }
 
+/** The short feed timings the integration tests share: failures show in seconds, not minutes. */
+export const FAST_FEED_TOML = `
+[feed]
+stale_after_ms = 3000
+idle_probe_ms = 1000
+ack_timeout_ms = 3000
+backoff_base_ms = 50
+backoff_cap_ms = 500
+close_grace_ms = 2500
+client_ping_ms = 1000
+`;
+
 export class SidecarProcess {
   readonly notifications: Notification[] = [];
   readonly stderr: string[] = [];
