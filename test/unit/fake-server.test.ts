@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startFakeExchanges, type FakeExchanges } from '../../sidecar/fake/fleet';
 import { FrameClient as Client, sleep, type Json } from '../support/frame-client';
+import { HistoryWindow } from '../support/history-window';
 
 /** Real frames (copied from the protocol dossier samples) whose layout the fake must reproduce. */
 const REAL = readFileSync(new URL('../fixtures/fake-binance.jsonl', import.meta.url), 'utf8')
@@ -24,8 +25,10 @@ function streamOf(m: Json): string | undefined {
 }
 
 let fakes: FakeExchanges;
+const history = new HistoryWindow(3 * 3_600_000);
 
 beforeAll(async () => {
+  history.mark();
   fakes = await startFakeExchanges({
     exchanges: [{ protocol: 'binance', symbols: ['BTCUSDT', 'ETHUSDT'] }],
     seed: 11,
@@ -37,6 +40,7 @@ beforeAll(async () => {
     // Tests fire requests faster than Binance's 5 per second; the limit is tested on its own below.
     enforceRateLimit: false,
   });
+  history.mark();
 });
 
 afterAll(async () => {
@@ -209,8 +213,12 @@ describe('fake Binance REST', () => {
     expect(await get(`${spot}/api/v3/klines?symbol=BTCUSDT&interval=7m`)).toEqual({ status: 400, body: { code: -1120, msg: 'Invalid interval.' } });
     expect(await get(`${perp}/fapi/v1/klines?symbol=BTCUSDT&interval=1s`)).toEqual({ status: 400, body: { code: -1120, msg: 'Invalid interval.' } });
     expect((await get(`${spot}/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1001`)).body.code).toBe(-1130);
-    const perpPage = (await (await fetch(`${perp}/fapi/v1/klines?symbol=ETHUSDT&interval=1m&limit=1500`)).json()) as unknown[][];
-    expect(perpPage.length).toBe(181); // three hours of history plus the forming bar
+    // Every minute of the three hours of history, up to the forming bar, none skipped.
+    let perpPage: unknown[][] = [];
+    await history.expectWhole(async () => {
+      perpPage = (await (await fetch(`${perp}/fapi/v1/klines?symbol=ETHUSDT&interval=1m&limit=1500`)).json()) as unknown[][];
+      return perpPage.map((row) => row[0] as number);
+    });
     expect(perpPage[0][1]).toMatch(/^\d+\.\d{2}$/);
     expect((await fetch(`${spot}/fapi/v1/klines?symbol=BTCUSDT&interval=1m`)).status).toBe(404);
   });
