@@ -103,7 +103,10 @@ class Pager {
       limit,
     };
     const request = this.rest.klines.request(query);
-    const rows = this.rest.klines.parse(await this.fetcher(request.url), this.now(), query);
+    // Closed means closed before we asked: a bar whose close time passes while the request is in
+    // flight may have been answered still forming, and must not be stored as final.
+    const asked = this.now();
+    const rows = this.rest.klines.parse(await this.fetcher(request.url), asked, query);
     for (const k of rows) if (this.inWindow(k)) this.bars.set(k.openTime, k);
     return rows;
   }

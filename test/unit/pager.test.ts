@@ -144,4 +144,18 @@ describe('fetchKlines', () => {
     expect(seen).toEqual([42]);
     await expect(fetchKlines(rest, async () => Promise.reject(new Error('HTTP 500')), { symbol: 'X', interval: '1m' })).rejects.toThrow('HTTP 500');
   });
+
+  it('judges closed by the time it asked: a bar closing while the answer is in flight stays forming', async () => {
+    const { rest, fetcher } = fakeRest(minutes(3), 'oldest', 5);
+    rest.klines.parse = (body, now) => (JSON.parse(body) as Kline[]).map((k) => ({ ...k, closed: k.closeTime < now }));
+    // The clock reads just before the last bar's close when asking and just after it on arrival.
+    let clock = T0 + 3 * MIN - 2;
+    const slowFetcher = async (url: string) => {
+      const body = await fetcher(url);
+      clock += 10;
+      return body;
+    };
+    const got = await fetchKlines(rest, slowFetcher, { symbol: 'X', interval: '1m', startTime: T0 }, () => clock);
+    expect(got.map((k) => k.closed)).toEqual([true, true, false]);
+  });
 });
