@@ -336,7 +336,7 @@ describe('heartbeat', () => {
   beforeAll(async () => {
     fast = await startFakeExchanges({
       exchanges: [{ protocol: 'bybit', markets: ['perp'], symbols: ['BTCUSDT'] }],
-      heartbeat: { idleTimeoutMs: 200 },
+      heartbeat: { idleTimeoutMs: 600 },
       tickMs: 10,
       historyMs: 3_600_000,
     });
@@ -353,7 +353,7 @@ describe('heartbeat', () => {
     const timer = setInterval(() => alive.send({ op: 'ping' }), 50);
     try {
       expect((await silent.closed).code).toBe(1006);
-      await sleep(400);
+      await sleep(800);
       expect(alive.ws.readyState).toBe(WebSocket.OPEN);
       expect(alive.json().filter((m) => m.ret_msg === 'pong').length).toBeGreaterThanOrEqual(5);
       expect(server.stats().heartbeatDrops).toBe(1);

@@ -25,7 +25,8 @@ function connect(url: string, proto: ToyProtocolOptions = {}, options: Partial<C
     connectTimeoutMs: 500,
     idleProbeMs: 1000,
     staleAfterMs: 2000,
-    ackTimeoutMs: 500,
+    // Counted from add(), so it also covers connecting: generous for a loaded CI machine.
+    ackTimeoutMs: 1500,
     closeTimeoutMs: 200,
     backoff: { baseMs: 20, capMs: 50 },
     ...options,
@@ -179,11 +180,11 @@ describe('Connection against a real ws server', () => {
 
   it('keeps a quiet but live connection open by probing with ws pings (server-ping mode)', async () => {
     const server = await toy();
-    const { conn, log } = connect(server.url(), { heartbeat: { mode: 'server-ping' } }, { idleProbeMs: 30, staleAfterMs: 100 });
+    const { conn, log } = connect(server.url(), { heartbeat: { mode: 'server-ping' } }, { idleProbeMs: 60, staleAfterMs: 400 });
     conn.add(['quiet']);
     conn.start();
     await until(() => server.open().length === 1, 'open');
-    await sleep(500); // five stale periods without a single data frame
+    await sleep(1500); // several stale periods without a single data frame
     expect(server.clients).toHaveLength(1);
     expect(log.disconnected).toHaveLength(0);
     expect(conn.stats()).toMatchObject({ state: 'open', reconnects: 0 });
@@ -192,11 +193,11 @@ describe('Connection against a real ws server', () => {
 
   it('sends the client heartbeat frame at its interval and counts the pongs as life', async () => {
     const server = await toy();
-    const heartbeat = { mode: 'client' as const, intervalMs: 30, frame: () => 'ping' };
-    const { conn, log } = connect(server.url(), { heartbeat }, { staleAfterMs: 120 });
+    const heartbeat = { mode: 'client' as const, intervalMs: 50, frame: () => 'ping' };
+    const { conn, log } = connect(server.url(), { heartbeat }, { staleAfterMs: 400 });
     conn.start();
     await until(() => server.open().length === 1, 'open');
-    await sleep(400);
+    await sleep(1200);
     expect(server.clients[0].textPings).toBeGreaterThanOrEqual(5);
     expect(server.clients[0].wsPings).toBe(0);
     expect(server.clients).toHaveLength(1);

@@ -20,7 +20,8 @@ const TIMINGS = {
   connectTimeoutMs: 500,
   idleProbeMs: 1000,
   staleAfterMs: 2000,
-  ackTimeoutMs: 300,
+  // Counted from add(), so it also covers connecting: generous for a loaded CI machine.
+  ackTimeoutMs: 1500,
   closeTimeoutMs: 200,
   backoff: { baseMs: 20, capMs: 50 },
 };

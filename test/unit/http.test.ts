@@ -151,7 +151,7 @@ describe('getWithRetry', () => {
   it('retries network failures (timeouts) too', async () => {
     const { url, hits } = await serve(() => undefined, status(200, 'ok'));
     const { sleep } = recordingSleep();
-    expect(await getWithRetry(url, { sleep, timeoutMs: 100 })).toMatchObject({ status: 200, body: 'ok' });
+    expect(await getWithRetry(url, { sleep, timeoutMs: 600 })).toMatchObject({ status: 200, body: 'ok' });
     expect(hits()).toBe(2);
   });
 
