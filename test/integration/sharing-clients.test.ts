@@ -149,7 +149,10 @@ describe.skipIf(!posix)('WebSocket transport', () => {
     expect(page.status).toBe(200);
     const scraped = parsePrometheus(page.body);
     expect(Object.keys(scraped).sort()).toEqual(Object.keys(before).sort());
+    // Counters only grow and the other gauges hold still here, so the scrape lies between the two
+    // readings; the queue depth can rise and fall in between while the 1s stream flows.
     for (const [series, v] of Object.entries(scraped)) {
+      if (series.startsWith('candlewire_outbound_queued_messages')) continue;
       expect(v, series).toBeGreaterThanOrEqual(Math.min(before[series], after[series]));
       expect(v, series).toBeLessThanOrEqual(Math.max(before[series], after[series]));
     }
