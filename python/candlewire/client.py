@@ -102,6 +102,8 @@ class _KeyState:
     def __init__(self, spec: Dict[str, str]) -> None:
         self.spec = spec
         self.delivered: "collections.OrderedDict[int, Tuple[float, float, float, float, float]]" = collections.OrderedDict()
+        # Open time → close time of the delivered bars, to tell where the next bar opens.
+        self.closes: Dict[int, int] = {}
         self.last_closed_ms: Optional[int] = None
 
     def first_delivery(self, k: Dict[str, Any]) -> bool:
@@ -112,12 +114,28 @@ class _KeyState:
             return False
         self.delivered[open_ms] = sig
         self.delivered.move_to_end(open_ms)
+        if isinstance(k.get("closeTime"), int):
+            self.closes[open_ms] = k["closeTime"]
         while len(self.delivered) > 4096:
-            self.delivered.popitem(last=False)
+            gone, _ = self.delivered.popitem(last=False)
+            self.closes.pop(gone, None)
         if self.last_closed_ms is None or open_ms > self.last_closed_ms:
             self.last_closed_ms = open_ms
         return True
 
+    def resume_after(self) -> Optional[int]:
+        """
+        The open time after which a catch-up must start: the newest delivered bar, or the bar
+        before the first hole among the delivered ones. A bar the sidecar was still healing when it
+        went away (it heals a missed close some seconds later) is then asked for again, not lost
+        behind newer bars that did arrive.
+        """
+        opens = sorted(self.delivered)
+        for open_ms in opens[:-1]:
+            close = self.closes.get(open_ms)
+            if close is not None and close + 1 not in self.delivered:
+                return open_ms
+        return self.last_closed_ms
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
@@ -680,7 +698,7 @@ class Client:
             subs = list(self._subs.values())
             # Where each stream stood BEFORE resubscribing: live bars arriving while we restore
             # move last_closed_ms past the hole, so the catch-up must start from this snapshot.
-            resume_from = {key: state.last_closed_ms for key, state in self._keys.items()}
+            resume_from = {key: state.resume_after() for key, state in self._keys.items()}
         lost: List[Tuple[Subscription, CandlewireError]] = []
         for sub in subs:
             try:

@@ -7,7 +7,10 @@
  *   {"cmd":"groundTruth",…,"symbol","interval","from","to"} → {"klines":[…]}
  *   {"cmd":"dropAll",…}                                      → {"ok":true}
  *   {"cmd":"reject",…,"symbols":["ETHUSDT"]}                 → {"ok":true}  (subscriptions answered with an error)
- *   {"cmd":"failRest",…,"status":400,"path":"/klines"}      → {"ok":true}  (the next matching REST request fails)
+ *   {"cmd":"failRest",…,"status":400,"path":"/klines"}      → {"ok":true}  (the next matching REST request fails;
+ *                                                              "count":N → the next N)
+ *   {"cmd":"restOk",…}                                       → {"ok":true}  (forget the failures not served yet)
+ *   {"cmd":"refuse",…,"on":true}                             → {"ok":true}  (new connections answered 503 until "on":false)
  * Exits when stdin closes.
  */
 import { createInterface } from 'node:readline';
@@ -25,6 +28,8 @@ interface Command {
   symbols?: string[];
   status?: number;
   path?: string;
+  count?: number;
+  on?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -68,7 +73,15 @@ async function main(): Promise<void> {
           reply({ ok: true });
           break;
         case 'failRest':
-          server.failRest([{ status: c.status ?? 400, path: c.path }]);
+          server.failRest(Array.from({ length: c.count ?? 1 }, () => ({ status: c.status ?? 400, path: c.path })));
+          reply({ ok: true });
+          break;
+        case 'restOk':
+          server.clearRestFailures();
+          reply({ ok: true });
+          break;
+        case 'refuse':
+          server.refuseConnections(c.on ?? true);
           reply({ ok: true });
           break;
         default:

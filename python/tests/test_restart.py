@@ -86,6 +86,40 @@ class Restart(unittest.TestCase):
             wait_for("the upstream released", lambda: BTC_1S not in self.fake.topics())
             stream.close()
 
+    def test_a_bar_the_dead_sidecar_was_still_healing_is_caught_up(self) -> None:
+        with Client.connect(runtime_dir=self.runtime, reconnect_max_delay=0.5, timeout=20) as client:
+            stream = client.stream("BTCUSDT", "1s", closed_only=True, timeout=30)
+            bars = [next(stream), next(stream)]
+            # REST fails, then the exchange connection is lost for two seconds: the bars that close
+            # meanwhile can only come from REST, so the sidecar keeps retrying to heal them while
+            # newer bars stream live again. The client now holds a hole behind its newest bar.
+            self.fake.request("failRest", status=500, path="/klines", count=10_000)
+            self.fake.request("refuse", on=True)
+            self.fake.request("dropAll")
+            time.sleep(2.2)
+            self.fake.request("refuse", on=False)
+            outage_end = _newest(bars)
+            while _newest(bars) < outage_end + timedelta(seconds=4):
+                bars.append(next(stream))
+            self.assertTrue(_holes(bars), "the bars closed during the outage are still being healed")
+
+            # The sidecar dies before it could heal them; REST answers again for its successor.
+            self.sidecars[-1].stop(kill=True)
+            self.fake.request("restOk")
+            self.sidecars.append(SharedSidecar(self.config, self.runtime))
+            later = _newest(bars)
+            while _newest(bars) < later + timedelta(seconds=3) or (_holes(bars) and _newest(bars) < later + timedelta(seconds=10)):
+                bars.append(next(stream))
+
+            opens = sorted(b.open_time for b in bars)
+            self.assertEqual(len(set(opens)), len(opens), "no closed bar delivered twice")
+            self.assertFalse(_holes(bars), "no missing bar: the catch-up started at the hole, not after the newest bar")
+            self.assertTrue(any(b.healed and b.open_time < later for b in bars))
+            truth = self.fake.request("groundTruth", symbol="BTCUSDT", interval="1s", **{"from": _ms(opens[0]), "to": _ms(opens[-1])})["klines"]
+            by_open = {b.open_time_ms: b for b in bars}
+            self.assertEqual([(k["openTime"], k["close"], k["volume"]) for k in truth], [(o, by_open[o].close, by_open[o].volume) for o in sorted(by_open)])
+            stream.close()
+
 
 def _newest(bars):  # type: ignore[no-untyped-def]
     return max(b.open_time for b in bars)

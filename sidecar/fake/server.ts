@@ -277,6 +277,11 @@ export class FakeExchangeServer {
     this.restFailures.push(...responses);
   }
 
+  /** Forgets the injected REST failures not served yet: REST answers normally again. */
+  clearRestFailures(): void {
+    this.restFailures.length = 0;
+  }
+
   /** Injected REST failures not served yet. */
   get pendingRestFailures(): number {
     return this.restFailures.length;
