@@ -73,6 +73,13 @@ export class KlineSeries {
   private backfilledAt = 0;
   /** Trade-built series: no trade for silentAfterMs; cleared by the next trade. */
   private silent = false;
+  /**
+   * Exchange-built series: a closed bar has come from the exchange since we (re)subscribed. Until
+   * then a missed close is healed after half a bar when that is shorter than closeGraceMs: a bar
+   * closing while the subscription is being made reaches the stream neither forming nor closed,
+   * and waiting the full grace would deliver it after newer 1s bars.
+   */
+  private closeSeen = false;
   lastMessageTime?: number;
 
   constructor(private readonly o: SeriesOptions) {
@@ -104,6 +111,7 @@ export class KlineSeries {
   /** A bar from the exchange's own kline stream. */
   onExchangeKline(k: Kline): void {
     this.lastMessageTime = this.o.now();
+    if (k.closed) this.closeSeen = true;
     const last = this.ring.lastClosed();
     if (k.closed ? !this.storeClosed(k) : this.ring.upsert(k) === 'ignored') return;
     this.o.events.kline(k);
@@ -148,6 +156,7 @@ export class KlineSeries {
   /** Subscribed again on a fresh connection: fetch what was missed. */
   onResubscribed(): void {
     this.connected = true;
+    this.closeSeen = false;
     const now = this.o.now();
     if (this.agg) {
       // The bar in progress now lacks the trades sent while we were away; REST supplies it once closed.
@@ -212,7 +221,7 @@ export class KlineSeries {
   /** Closed bars that the clock says must exist by now (with grace) but the ring lacks. */
   private checkClock(now: number): void {
     if (this.healing || this.queue.length || now < this.healRetryAt) return;
-    const lastDueOpen = alignOpen(this.o.interval, alignOpen(this.o.interval, now - this.o.closeGraceMs) - 1);
+    const lastDueOpen = alignOpen(this.o.interval, alignOpen(this.o.interval, now - this.closeGraceMs()) - 1);
     if (this.holeFrom !== undefined) {
       const to = Math.min(this.holeTo, lastDueOpen);
       if (to >= this.holeFrom) this.enqueue(this.holeFrom, to, 'trade-built bars span a reconnect');
@@ -220,6 +229,11 @@ export class KlineSeries {
     }
     const expected = this.nextExpectedOpen();
     if (expected <= lastDueOpen) this.enqueue(expected, lastDueOpen, 'bar close not received in time');
+  }
+
+  private closeGraceMs(): number {
+    const half = this.o.interval.ms === undefined ? Infinity : this.o.interval.ms / 2;
+    return this.o.source === 'exchange' && !this.closeSeen ? Math.min(this.o.closeGraceMs, half) : this.o.closeGraceMs;
   }
 
   private enqueue(from: number, to: number, reason: string): void {

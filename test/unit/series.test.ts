@@ -60,3 +60,62 @@ describe('KlineSeries (trade-built)', () => {
     expect(closed).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => T0 + i * M));
   });
 });
+
+describe('KlineSeries (exchange-built, 1s)', () => {
+  const S = 1000;
+  const sec = (open: number, closed = true): Kline => ({ ...bar(open, 100 + (open - T0) / S, 5), closeTime: open + S - 1, closed });
+
+  function setup1s() {
+    let now = T0 + 5 * S + 950; // bar 5 is about to close as we subscribe
+    const history: HistorySource = {
+      latest: async () => Array.from({ length: 6 }, (_, i) => sec(T0 + i * S, T0 + i * S + S - 1 < now)),
+      range: async (from, to) => Array.from({ length: 10 }, (_, i) => sec(T0 + i * S)).filter((b) => b.openTime >= from && b.openTime <= to && b.closeTime < now),
+    };
+    const published: Kline[] = [];
+    const series = new KlineSeries({
+      key: 'x:spot:BTC:kline:1s',
+      interval: requireInterval('1s'),
+      source: 'exchange',
+      capacity: 100,
+      history,
+      events: { kline: (k) => published.push(k), gap: () => undefined },
+      now: () => now,
+      closeGraceMs: 5000,
+      lateTradeGraceMs: 1000,
+      log: () => undefined,
+    });
+    return { series, published, at: (t: number) => (now = t) };
+  }
+
+  it('heals a bar that closed while subscribing before the next one closes, not a whole grace later', async () => {
+    const s = setup1s();
+    await s.series.backfill(100); // bars 0..4 closed, bar 5 forming
+    // The subscription took effect just after bar 5 closed: its stream starts with bar 6.
+    s.at(T0 + 6 * S + 100);
+    s.series.onExchangeKline(sec(T0 + 6 * S, false));
+    s.at(T0 + 6 * S + 600);
+    s.series.tick(T0 + 6 * S + 600);
+    await s.series.settled();
+    expect(s.published.filter((k) => k.closed).map((k) => k.openTime)).toEqual([T0 + 5 * S]);
+    s.at(T0 + 7 * S + 10);
+    s.series.onExchangeKline(sec(T0 + 6 * S));
+    expect(s.published.filter((k) => k.closed).map((k) => (k.openTime - T0) / S)).toEqual([5, 6]);
+  });
+
+  it('once the stream has delivered a close, a late one gets the whole grace', async () => {
+    const s = setup1s();
+    await s.series.backfill(100);
+    s.at(T0 + 6 * S + 10);
+    s.series.onExchangeKline(sec(T0 + 5 * S)); // the close came over the stream
+    s.series.onExchangeKline(sec(T0 + 6 * S, false));
+    // Bar 6's close does not come; REST is not asked before the 5 s grace has passed.
+    s.at(T0 + 7 * S + 600);
+    s.series.tick(T0 + 7 * S + 600);
+    await s.series.settled();
+    expect(s.published.filter((k) => k.closed).map((k) => (k.openTime - T0) / S)).toEqual([5]);
+    s.at(T0 + 7 * S + 5_100);
+    s.series.tick(T0 + 7 * S + 5_100);
+    await s.series.settled();
+    expect(s.published.filter((k) => k.closed).map((k) => (k.openTime - T0) / S)).toEqual([5, 6]);
+  });
+});
