@@ -101,24 +101,23 @@ class _KeyState:
 
     def __init__(self, spec: Dict[str, str]) -> None:
         self.spec = spec
-        self.delivered: "collections.OrderedDict[int, Tuple[float, float, float, float, float]]" = collections.OrderedDict()
-        # Open time → close time of the delivered bars, to tell where the next bar opens.
-        self.closes: Dict[int, int] = {}
+        # Open time → (the bar's values, its close time): replays are told by the values, holes by
+        # the close time (the next bar opens right after it).
+        self.delivered: "collections.OrderedDict[int, Tuple[Tuple[float, float, float, float, float], Optional[int]]]" = collections.OrderedDict()
         self.last_closed_ms: Optional[int] = None
 
     def first_delivery(self, k: Dict[str, Any]) -> bool:
         """False for a closed bar already delivered with the same values (a reconnect replay)."""
         open_ms = k["openTime"]
         sig = (k["open"], k["high"], k["low"], k["close"], k["volume"])
-        if self.delivered.get(open_ms) == sig:
+        held = self.delivered.get(open_ms)
+        if held is not None and held[0] == sig:
             return False
-        self.delivered[open_ms] = sig
+        close = k.get("closeTime")
+        self.delivered[open_ms] = (sig, close if isinstance(close, int) else None)
         self.delivered.move_to_end(open_ms)
-        if isinstance(k.get("closeTime"), int):
-            self.closes[open_ms] = k["closeTime"]
         while len(self.delivered) > 4096:
-            gone, _ = self.delivered.popitem(last=False)
-            self.closes.pop(gone, None)
+            self.delivered.popitem(last=False)
         if self.last_closed_ms is None or open_ms > self.last_closed_ms:
             self.last_closed_ms = open_ms
         return True
@@ -132,10 +131,11 @@ class _KeyState:
         """
         opens = sorted(self.delivered)
         for open_ms in opens[:-1]:
-            close = self.closes.get(open_ms)
+            close = self.delivered[open_ms][1]
             if close is not None and close + 1 not in self.delivered:
                 return open_ms
         return self.last_closed_ms
+
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
